@@ -1,0 +1,1 @@
+"""Grading a whole class with nbgrader: see autograder/README or python -m autograder --help."""

@@ -1,0 +1,30 @@
+"""nbgrader's configuration for the course; the course root is this folder.
+
+source/<assignment>/     what instructors write (solutions between ### BEGIN/END SOLUTION, hidden tests)
+release/<assignment>/    student versions:  python tasks.py release  (nbgrader generate_assignment)
+solutions/<assignment>/  solution notebooks: python tasks.py release  (nbgrader generate_solution)
+The gradebook (gradebook.db) and submissions live outside git; autograder/ grades a class in a work
+folder of its own.
+"""
+import os
+
+c = get_config()  # noqa: F821 (nbgrader provides get_config)
+
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.course_id = "dl-course"
+c.CourseDirectory.source_directory = "source"
+c.CourseDirectory.release_directory = "release"
+c.CourseDirectory.solution_directory = "solutions"
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, "gradebook.db")
+
+# The graded assignments, in the order students meet them.
+c.CourseDirectory.db_assignments = [
+    {"name": "01_gradient_descent"},
+    {"name": "02_network_components"},
+    {"name": "03_logic_gates"},
+    {"name": "04_digits"},
+]
+
+# A cell that runs longer than this fails with a timeout instead of hanging the grader.
+c.ExecutePreprocessor.timeout = 120
+c.ExecutePreprocessor.kernel_name = "python3"

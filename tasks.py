@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""The course's commands. Needs only Python 3.11+: each command creates or refreshes .venv itself.
+
+    python3 tasks.py test      run the test suite (what CI runs)
+    python3 tasks.py demo      build release/ and solutions/, then grade the demo class
+    python3 tasks.py release   regenerate release/ and solutions/ from source/ with nbgrader
+    python3 tasks.py lab       open the course in JupyterLab with nbgrader's extensions
+    python3 tasks.py bench     run the benchmarks (installs the optional PyTorch extra)
+    python3 tasks.py setup     only create the environment and install the system packages
+
+Anything after the command is passed on (to pytest for `test`, to the autograder for `demo`).
+"""
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+STAMP = VENV / ".installed"
+
+# Debian/Ubuntu packages behind PDF export and the browser tests; README lists them for other systems.
+SYSTEM_PACKAGES = {
+    "xelatex": ["texlive-xetex", "texlive-fonts-recommended", "texlive-plain-generic",
+                "texlive-latex-extra", "lmodern", "fonts-dejavu-core"],
+    "pandoc": ["pandoc"],
+    "chromium": ["chromium"],
+    "pdftotext": ["poppler-utils"],
+}
+
+
+def run(*command, **kwargs):
+    print("+", " ".join(str(part) for part in command), flush=True)
+    return subprocess.run([str(part) for part in command], cwd=ROOT, **kwargs)
+
+
+def ensure_venv(extras="test"):
+    """Create .venv if it is missing and (re)install the project when pyproject.toml or the extras changed."""
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    if not PYTHON.exists():
+        venv.create(VENV, with_pip=True)
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip", check=True)
+    run(PYTHON, "-m", "pip", "install", "--quiet", "-e", f".[{extras}]", check=True)
+    STAMP.write_text(wanted)
+
+
+def ensure_system_packages():
+    """Install the Debian packages whose programs are missing, when this machine allows (root, apt-get)."""
+    missing = [pkg for program, pkgs in SYSTEM_PACKAGES.items() if not shutil.which(program) for pkg in pkgs]
+    if not missing:
+        return
+    can_install = shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0
+    if not can_install:
+        print("Not installed (PDF export and browser tests need them):", " ".join(missing))
+        print("See README.md, 'System packages', for how to install them on your system.")
+        return
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    run("apt-get", "update", "-qq", env=env, check=True)
+    run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, env=env, check=True)
+
+
+def setup(extras="test"):
+    ensure_venv(extras)
+    ensure_system_packages()
+
+
+def main(argv):
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(__doc__)
+        return 0
+    command, rest = argv[0], argv[1:]
+    if command == "setup":
+        setup()
+        return 0
+    if command == "test":
+        setup()
+        result = run(PYTHON, "-m", "pytest", *rest)
+        return result.returncode
+    if command == "release":
+        ensure_venv()
+        return run(PYTHON, "-m", "autograder", "release", *rest).returncode
+    if command == "demo":
+        setup()
+        return run(PYTHON, "-m", "autograder", "demo", *rest).returncode
+    if command == "lab":
+        ensure_venv()
+        return run(BIN / "jupyter", "lab", *rest).returncode
+    if command == "bench":
+        ensure_venv("test,bench")
+        return run(PYTHON, "benchmarks/run.py", *rest).returncode
+    print(f"unknown command {command!r}\n{__doc__}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

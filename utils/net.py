@@ -1,0 +1,141 @@
+"""A feed-forward network as a list of layers, and `fit`, the loop that trains it.
+
+Readable rather than clever, in the spirit of Nielsen's `network.py`: every step of training is one line
+you can point at in the lecture (forward pass, loss gradient, backward pass, L2, step). The model and its
+training are kept apart, as in CS231n: `Net` knows nothing about epochs or minibatches.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from utils.layers import Linear
+from utils.optim import Constant
+
+
+class Net:
+    """A stack of layers applied one after another.
+
+    forward(x) -> (y, trace)   x: shape (N, D_in); y: shape (N, D_out); trace: the list of every layer's
+                               input followed by y, which is what `backward` needs.
+    backward(trace, dy) -> dx  dy = dL/dy, shape (N, D_out); fills each layer's gradients; dx: (N, D_in).
+    step(learning_rate)        a plain gradient step on every layer.
+    """
+
+    def __init__(self, layers):
+        self.layers = list(layers)
+
+    def forward(self, x):
+        trace = [x]
+        for layer in self.layers:
+            trace.append(layer.forward(trace[-1]))
+        return trace[-1], trace
+
+    def backward(self, trace, dy):
+        for layer, x, y in zip(reversed(self.layers), reversed(trace[:-1]), reversed(trace[1:])):
+            dy = layer.backward(x, dy, y=y)
+        return dy
+
+    def step(self, learning_rate):
+        for layer in self.layers:
+            layer.step(learning_rate)
+
+    def predict(self, x):
+        """The network's output for x, shape (N, D_out), without the trace."""
+        return self.forward(x)[0]
+
+    def parameters(self):
+        """Every parameter array, layer by layer ([W1, b1, W2, b2, ...])."""
+        return [param for layer in self.layers for param in layer.parameters()]
+
+    def gradients(self):
+        """The gradients of `parameters()`, in the same order."""
+        return [grad for layer in self.layers for grad in layer.gradients()]
+
+    def weights(self):
+        """(W, dW) of every Linear layer: what L2 regularisation acts on (never the biases)."""
+        return [(layer.W, layer.dW) for layer in self.layers if isinstance(layer, Linear)]
+
+    def __repr__(self):
+        lines = "\n".join(f"  {layer!r}" for layer in self.layers)
+        return f"Net(\n{lines}\n)"
+
+
+def accuracy(y_pred, y_true):
+    """Fraction of correct predictions.
+
+    y_pred: network outputs, shape (N, K); y_true: targets, shape (N, K).
+    K > 1: one-hot targets, the prediction is the largest output. K = 1: 0/1 labels, the prediction is
+    output >= 0.5 (a probability).
+    """
+    if y_true.shape[1] == 1:
+        return float(np.mean((y_pred >= 0.5) == (y_true >= 0.5)))
+    return float(np.mean(np.argmax(y_pred, axis=1) == np.argmax(y_true, axis=1)))
+
+
+@dataclass
+class History:
+    """What `fit` measured after every epoch (losses are per sample, L2 term excluded).
+
+    `diverged` is the epoch (counting from 1) in which the parameters stopped being finite, or None;
+    training stops there and the lists end with the last finite epoch.
+    """
+
+    train_loss: list = field(default_factory=list)
+    train_accuracy: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    val_accuracy: list = field(default_factory=list)
+    diverged: int | None = None
+
+
+def evaluate(net, loss, x, y, metric=accuracy):
+    """(loss per sample, metric) of the network on x: shape (N, D_in) with targets y: shape (N, K)."""
+    y_pred = net.predict(x)
+    return loss.value(y_pred, y) / len(x), metric(y_pred, y)
+
+
+def fit(net, x, y, loss, epochs=10, batch_size=32, eta=0.01, lmbda=0.0, optimizer=None,
+        x_val=None, y_val=None, seed=0, progress=True, metric=accuracy):
+    """Train `net` by minibatch gradient descent and return its History.
+
+    x: inputs, shape (N, D_in); y: targets, shape (N, K); loss: a loss from `utils.losses`.
+    Every epoch the samples are shuffled by a generator seeded with `seed`, then cut into minibatches of
+    `batch_size`. Each minibatch: forward, loss gradient (summed over the batch), backward, add lmbda * W
+    to the weight gradients (L2 on weights, not biases), and let the optimiser (default: Constant(eta))
+    change the parameters. x_val, y_val: optional validation data, measured after every epoch.
+    A run whose parameters overflow stops and is marked in `History.diverged`: no warning is raised.
+    """
+    if optimizer is None:
+        optimizer = Constant(eta)
+    rng = np.random.default_rng(seed)
+    history = History()
+    n_samples = len(x)
+    bar = tqdm(range(1, epochs + 1), desc="epochs", disable=not progress, leave=False)
+    # A diverging run overflows before it can be stopped; that is detected below and reported.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for epoch in bar:
+            order = rng.permutation(n_samples)
+            for start in range(0, n_samples, batch_size):
+                batch = order[start:start + batch_size]
+                y_pred, trace = net.forward(x[batch])
+                net.backward(trace, loss.gradient(y_pred, y[batch]))
+                for weight, grad in net.weights():
+                    grad += lmbda * weight
+                optimizer.update(net.parameters(), net.gradients())
+            if not all(np.isfinite(param).all() for param in net.parameters()):
+                history.diverged = epoch
+                break
+            _record(history, net, loss, metric, x, y, x_val, y_val)
+            bar.set_postfix(loss=f"{history.train_loss[-1]:.4f}", acc=f"{history.train_accuracy[-1]:.3f}")
+    bar.close()
+    return history
+
+
+def _record(history, net, loss, metric, x, y, x_val, y_val):
+    train_loss, train_metric = evaluate(net, loss, x, y, metric)
+    history.train_loss.append(train_loss)
+    history.train_accuracy.append(train_metric)
+    if x_val is not None:
+        val_loss, val_metric = evaluate(net, loss, x_val, y_val, metric)
+        history.val_loss.append(val_loss)
+        history.val_accuracy.append(val_metric)

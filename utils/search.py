@@ -1,0 +1,50 @@
+"""Grid search over the learning rate eta and the L2 strength lambda."""
+from dataclasses import dataclass
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from utils.net import accuracy, fit
+
+
+@dataclass
+class GridResult:
+    """Accuracies of a grid search, each of shape (n_eta, n_lambda): row i is etas[i], column j is lmbdas[j].
+
+    Cells whose training diverged are NaN in both accuracy arrays and True in `diverged`.
+    """
+
+    etas: np.ndarray
+    lmbdas: np.ndarray
+    train_accuracy: np.ndarray
+    test_accuracy: np.ndarray
+    diverged: np.ndarray
+
+    def best(self):
+        """(eta, lambda, test accuracy) of the cell with the best test accuracy."""
+        i, j = np.unravel_index(np.nanargmax(self.test_accuracy), self.test_accuracy.shape)
+        return self.etas[i], self.lmbdas[j], self.test_accuracy[i, j]
+
+
+def grid_search(make_net, loss, x_train, y_train, x_test, y_test, etas, lmbdas,
+                epochs=100, batch_size=100, seed=0, progress=True):
+    """Train one network per (eta, lambda) pair, one after another, and measure its accuracy.
+
+    make_net(seed) must return a new, untrained `Net`; every cell starts from the same seed and sees the
+    minibatches in the same order, so cells differ only in eta and lambda.
+    x_train: (N, D), y_train: (N, K); x_test: (M, D), y_test: (M, K). Returns a GridResult.
+    """
+    etas, lmbdas = np.asarray(etas, dtype=float), np.asarray(lmbdas, dtype=float)
+    shape = (len(etas), len(lmbdas))
+    result = GridResult(etas, lmbdas, np.full(shape, np.nan), np.full(shape, np.nan), np.zeros(shape, bool))
+    cells = [(i, j) for i in range(shape[0]) for j in range(shape[1])]
+    for i, j in tqdm(cells, desc="grid", disable=not progress):
+        net = make_net(seed)
+        history = fit(net, x_train, y_train, loss, epochs=epochs, batch_size=batch_size,
+                      eta=etas[i], lmbda=lmbdas[j], seed=seed, progress=False)
+        if history.diverged is not None:
+            result.diverged[i, j] = True
+            continue
+        result.train_accuracy[i, j] = accuracy(net.predict(x_train), y_train)
+        result.test_accuracy[i, j] = accuracy(net.predict(x_test), y_test)
+    return result
