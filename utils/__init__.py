@@ -10,7 +10,7 @@ from utils.data import load_binary_digits, load_digits, logic_gate, one_hot, rin
 from utils.gradcheck import check_layer_gradients, numerical_gradient, rel_error
 from utils.layers import LeakyReLU, Linear, ReLU, Sigmoid, Tanh
 from utils.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
-from utils.net import History, Net, accuracy, evaluate, fit
+from utils.net import History, Net, accuracy, evaluate, fit, make_mlp
 from utils.optim import Adagrad, Adam, Constant, Momentum, RMSprop
 from utils.search import GridResult, grid_search
 
@@ -19,7 +19,7 @@ __all__ = [
     "check_layer_gradients", "numerical_gradient", "rel_error",
     "LeakyReLU", "Linear", "ReLU", "Sigmoid", "Tanh",
     "BinaryCrossEntropy", "MeanSquaredError", "SoftmaxCrossEntropy",
-    "History", "Net", "accuracy", "evaluate", "fit",
+    "History", "Net", "accuracy", "evaluate", "fit", "make_mlp",
     "Adagrad", "Adam", "Constant", "Momentum", "RMSprop",
     "GridResult", "grid_search",
 ]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
-from utils.layers import Linear
+from utils.layers import Linear, Sigmoid
 from utils.optim import Constant
 
 
@@ -59,6 +59,20 @@ class Net:
     def __repr__(self):
         lines = "\n".join(f"  {layer!r}" for layer in self.layers)
         return f"Net(\n{lines}\n)"
+
+
+def make_mlp(sizes, activation=Sigmoid, seed=0, weight_scale=None, bias=0.0):
+    """A multilayer perceptron: Linear layers of the given sizes with `activation` between them.
+
+    sizes: e.g. [64, 50, 10] gives Linear(64 -> 50), activation, Linear(50 -> 10). The last layer has no
+    activation: pair it with SoftmaxCrossEntropy (logits), or append a Sigmoid yourself for probabilities.
+    All weights come from one generator seeded with `seed`; see `Linear` for weight_scale and bias.
+    """
+    rng = np.random.default_rng(seed)
+    layers = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        layers += [Linear(n_in, n_out, rng=rng, weight_scale=weight_scale, bias=bias), activation()]
+    return Net(layers[:-1])
 
 
 def accuracy(y_pred, y_true):
