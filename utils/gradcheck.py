@@ -25,9 +25,13 @@ def numerical_gradient(f, x, h=1e-5):
 
 
 def rel_error(a, b):
-    """Largest relative difference between two arrays: max |a - b| / max(1e-8, |a| + |b|)."""
+    """Relative difference of two arrays of the same shape: ||a - b|| / max(1e-8, ||a|| + ||b||).
+
+    Measured on the arrays as a whole, so a single entry that is nearly 0 (where finite differences
+    have only absolute accuracy) does not make a correct gradient look wrong.
+    """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+    return float(np.linalg.norm(a - b) / max(1e-8, np.linalg.norm(a) + np.linalg.norm(b)))
 
 
 def check_layer_gradients(layer, x, seed=0, h=1e-5):
