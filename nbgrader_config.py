@@ -17,14 +17,6 @@ c.CourseDirectory.release_directory = "release"
 c.CourseDirectory.solution_directory = "solutions"
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, "gradebook.db")
 
-# The graded assignments, in the order students meet them.
-c.CourseDirectory.db_assignments = [
-    {"name": "01_gradient_descent"},
-    {"name": "02_network_components"},
-    {"name": "03_logic_gates"},
-    {"name": "04_digits"},
-]
-
 # A cell that runs longer than this fails with a timeout instead of hanging the grader.
 c.ExecutePreprocessor.timeout = 120
 c.ExecutePreprocessor.kernel_name = "python3"

@@ -34,9 +34,12 @@ SYSTEM_PACKAGES = {
 }
 
 
-def run(*command, **kwargs):
+def run(*command, env=None, **kwargs):
+    """Run a command in the course root with the environment's bin folder first on PATH (as if activated)."""
     print("+", " ".join(str(part) for part in command), flush=True)
-    return subprocess.run([str(part) for part in command], cwd=ROOT, **kwargs)
+    env = dict(env or os.environ, VIRTUAL_ENV=str(VENV))
+    env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
+    return subprocess.run([str(part) for part in command], cwd=ROOT, env=env, **kwargs)
 
 
 def ensure_venv(extras="test"):

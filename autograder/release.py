@@ -1,4 +1,5 @@
 """Generate the student versions (release/) and the solutions (solutions/) from source/ with nbgrader."""
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,10 +13,18 @@ def assignments(course_root=COURSE_ROOT):
                   if path.is_dir() and not path.name.startswith("."))
 
 
-def nbgrader(*args, course_root=COURSE_ROOT, check=True):
-    """Run one nbgrader command for the course at course_root (its nbgrader_config.py applies)."""
+def nbgrader(*args, course_root=COURSE_ROOT):
+    """Run one nbgrader command for the course at course_root (its nbgrader_config.py applies).
+
+    Raises RuntimeError with nbgrader's own log when the command fails.
+    """
     command = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={course_root}"]
-    return subprocess.run(command, cwd=course_root, check=check, capture_output=True, text=True)
+    # nbgrader runs `alembic` from PATH, so this environment's bin folder must be on it.
+    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+    result = subprocess.run(command, cwd=course_root, capture_output=True, text=True, env=env)
+    if result.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+    return result
 
 
 def generate(names=None, course_root=COURSE_ROOT):

@@ -1,0 +1,116 @@
+"""Grading notebooks with nbgrader's own pipeline, in a throw-away copy of the course.
+
+Used by tests/test_assignments.py. A `GradedCourse` is a temporary course root holding one assignment's
+source; it generates the release and the solutions with nbgrader, takes submissions (notebooks as dicts)
+for named students, autogrades them all in one `nbgrader autograde` run, and reads the scores back from
+nbgrader's gradebook.
+
+Question ids: every nbgrader cell's grade_id starts with its question, e.g. "q2b_test_hidden" -> "q2b".
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "source"
+
+
+def assignments():
+    return sorted(p.name for p in SOURCE.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def question_of(grade_id):
+    return grade_id.split("_", 1)[0]
+
+
+def nbgrader_cell(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def read(path):
+    return nbformat.read(path, as_version=4)
+
+
+def questions(notebook):
+    """{question: points of its autograded test cells} for a source notebook."""
+    points = {}
+    for cell in notebook.cells:
+        meta = nbgrader_cell(cell)
+        if meta.get("grade") and not meta.get("solution"):
+            question = question_of(meta["grade_id"])
+            points[question] = points.get(question, 0) + meta["points"]
+    return points
+
+
+def dependencies(notebook):
+    """{question: [questions it depends on]}, declared in the notebook's metadata (see conventions)."""
+    return notebook.metadata.get("course", {}).get("question_dependencies", {})
+
+
+def answer_only(release_nb, source_nb, answered):
+    """The release notebook with the solution cells of the `answered` questions taken from the source."""
+    solutions = {nbgrader_cell(c)["grade_id"]: c.source for c in source_nb.cells
+                 if nbgrader_cell(c).get("solution") and c.cell_type == "code"}
+    submission = nbformat.from_dict(json.loads(json.dumps(release_nb)))
+    for cell in submission.cells:
+        grade_id = nbgrader_cell(cell).get("grade_id", "")
+        if grade_id in solutions and question_of(grade_id) in answered:
+            cell.source = solutions[grade_id]
+    return submission
+
+
+class GradedCourse:
+    """A temporary nbgrader course root with one assignment copied from source/."""
+
+    def __init__(self, root, assignment):
+        self.root = Path(root)
+        self.assignment = assignment
+        shutil.copy(ROOT / "nbgrader_config.py", self.root / "nbgrader_config.py")
+        shutil.copytree(SOURCE / assignment, self.root / "source" / assignment,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        self.notebooks = sorted(p.name for p in (self.root / "source" / assignment).glob("*.ipynb"))
+
+    def nbgrader(self, *args):
+        command = [sys.executable, "-m", "nbgrader", *args, self.assignment, "--force",
+                   f"--CourseDirectory.root={self.root}"]
+        # nbgrader runs `alembic` from PATH, so the environment's bin folder must be on it.
+        env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+        result = subprocess.run(command, cwd=self.root, capture_output=True, text=True, env=env)
+        assert result.returncode == 0, f"nbgrader {args} failed:\n{result.stdout}\n{result.stderr}"
+        return result
+
+    def generate(self, solutions=False):
+        self.nbgrader("generate_assignment")
+        if solutions:
+            self.nbgrader("generate_solution")
+
+    def path(self, kind, notebook):
+        """Path of a notebook in source/, release/ or solutions/ of this course copy."""
+        return self.root / kind / self.assignment / notebook
+
+    def submit(self, student, notebooks):
+        """notebooks: {notebook file name: nbformat notebook}."""
+        folder = self.root / "submitted" / student / self.assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, notebook in notebooks.items():
+            nbformat.write(notebook, folder / name)
+
+    def autograde(self):
+        return self.nbgrader("autograde")
+
+    def scores(self, student):
+        """{grade_id: (auto score, max score)} of every autograded test cell of the student's submission."""
+        scores = {}
+        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}") as gradebook:
+            for name in self.notebooks:
+                notebook = gradebook.find_submission_notebook(Path(name).stem, self.assignment, student)
+                for grade in notebook.grades:
+                    if grade.cell.cell_type == "code":
+                        scores[grade.name] = (grade.auto_score, grade.max_score)
+        return scores
