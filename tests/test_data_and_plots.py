@@ -6,6 +6,9 @@ import pytest
 from utils import data, plots
 from utils.net import History, make_mlp
 
+# Any warning from utils is a bug: numerically sound code never warns a student.
+pytestmark = pytest.mark.filterwarnings("error")
+
 matplotlib.use("Agg")
 
 

@@ -8,6 +8,9 @@ from utils.gradcheck import check_layer_gradients, numerical_gradient, rel_error
 from utils.layers import LeakyReLU, Linear, ReLU, Sigmoid, Tanh
 from utils.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
 
+# Any warning from utils is a bug: numerically sound code never warns a student.
+pytestmark = pytest.mark.filterwarnings("error")
+
 TOLERANCE = 1e-7
 
 

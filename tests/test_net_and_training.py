@@ -10,6 +10,9 @@ from utils.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntro
 from utils.net import Net, accuracy, fit, make_mlp
 from utils.optim import Adagrad, Adam, Constant, Momentum, RMSprop
 
+# Any warning from utils is a bug: numerically sound code never warns a student.
+pytestmark = pytest.mark.filterwarnings("error")
+
 matplotlib.use("Agg")
 
 
