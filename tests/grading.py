@@ -22,6 +22,8 @@ SOURCE = ROOT / "source"
 
 
 def assignments():
+    if not SOURCE.is_dir():
+        return []
     return sorted(p.name for p in SOURCE.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
 
 
