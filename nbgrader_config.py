@@ -17,6 +17,12 @@ c.CourseDirectory.release_directory = "release"
 c.CourseDirectory.solution_directory = "solutions"
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, "gradebook.db")
 
+# What `nbgrader validate` and JupyterLab's Validate button say when a visible test fails.
+c.Validator.failed_warning = (
+    "VALIDATION FAILED ON {num_failed} CELL(S): these are visible tests; fix them before you submit. "
+    "Hidden tests run only at grading time, so passing every visible test does not guarantee full marks.\n"
+)
+
 # A cell that runs longer than this fails with a timeout instead of hanging the grader.
 c.ExecutePreprocessor.timeout = 120
 c.ExecutePreprocessor.kernel_name = "python3"

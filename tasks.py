@@ -5,6 +5,7 @@
     python3 tasks.py demo      build release/ and solutions/, then grade the demo class
     python3 tasks.py release   regenerate release/ and solutions/ from source/ with nbgrader
     python3 tasks.py lab       open the course in JupyterLab with nbgrader's extensions
+    python3 tasks.py pdf NB    export a notebook to PDF (offline, xelatex, the course's template)
     python3 tasks.py bench     run the benchmarks (installs the optional PyTorch extra)
     python3 tasks.py setup     only create the environment and install the system packages
 
@@ -23,6 +24,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 STAMP = VENV / ".installed"
+JUPYTER_DIR = ROOT / "jupyter"  # the course's Jupyter config and nbconvert templates
 
 # Debian/Ubuntu packages behind PDF export and the browser tests; README lists them for other systems.
 SYSTEM_PACKAGES = {
@@ -69,6 +71,11 @@ def ensure_system_packages():
     run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, env=env, check=True)
 
 
+def jupyter_env():
+    """Environment for Jupyter with the course's configuration (PDF template, local MathJax) in jupyter/."""
+    return dict(os.environ, JUPYTER_CONFIG_PATH=str(JUPYTER_DIR))
+
+
 def setup(extras="test"):
     ensure_venv(extras)
     ensure_system_packages()
@@ -95,8 +102,13 @@ def main(argv):
         setup()
         return run(PYTHON, "-m", "autograder", "demo", *rest).returncode
     if command == "lab":
-        ensure_venv()
-        return run(BIN / "jupyter", "lab", *rest).returncode
+        setup()
+        # JupyterLab refuses to run as root unless told to (CI and containers run as root).
+        as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+        return run(BIN / "jupyter", "lab", *as_root, *rest, env=jupyter_env()).returncode
+    if command == "pdf":
+        setup()
+        return run(BIN / "jupyter", "nbconvert", "--to", "pdf", *rest, env=jupyter_env()).returncode
     if command == "bench":
         ensure_venv("test,bench")
         return run(PYTHON, "benchmarks/run.py", *rest).returncode

@@ -1,0 +1,10 @@
+"""Jupyter server settings of the course, read by `python3 tasks.py lab` (JUPYTER_CONFIG_PATH=jupyter).
+
+JupyterLab's "Save and Export Notebook As" runs nbconvert inside the server, with the server's settings:
+load the same nbconvert settings as the command line.
+"""
+import os
+
+c = get_config()  # noqa: F821 (Jupyter provides get_config)
+
+load_subconfig(os.path.join(os.path.dirname(os.path.abspath(__file__)), "jupyter_nbconvert_config.py"))  # noqa: F821
