@@ -12,7 +12,7 @@ from utils.layers import LeakyReLU, Linear, ReLU, Sigmoid, Tanh
 from utils.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
 from utils.net import History, Net, accuracy, evaluate, fit, make_mlp
 from utils.optim import Adagrad, Adam, Constant, Momentum, RMSprop
-from utils.search import GridResult, grid_search
+from utils.search import GridResult, grid_search, grid_search_all_at_once
 
 __all__ = [
     "load_binary_digits", "load_digits", "logic_gate", "one_hot", "ring_points", "two_class_points",
@@ -21,5 +21,5 @@ __all__ = [
     "BinaryCrossEntropy", "MeanSquaredError", "SoftmaxCrossEntropy",
     "History", "Net", "accuracy", "evaluate", "fit", "make_mlp",
     "Adagrad", "Adam", "Constant", "Momentum", "RMSprop",
-    "GridResult", "grid_search",
+    "GridResult", "grid_search", "grid_search_all_at_once",
 ]

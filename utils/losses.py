@@ -7,7 +7,6 @@ does not shrink as the batch grows. `fit` divides by the number of samples when 
     loss.gradient(y_pred, y_true)  -> dL/dy_pred, shape (N, K)
 """
 import numpy as np
-from scipy.special import log_softmax, softmax
 
 # Probabilities are kept this far from 0 and 1 so that log() and 1/p stay finite.
 _EPS = 1e-12
@@ -40,10 +39,18 @@ class SoftmaxCrossEntropy:
     """
 
     def value(self, z, y_true):
-        return float(-np.sum(y_true * log_softmax(z, axis=1)))
+        # log softmax(z) = (z - max) - log(sum(exp(z - max))): exp never sees a positive number.
+        shifted = z - z.max(axis=-1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        return float(-np.sum(y_true * log_p))
 
     def gradient(self, z, y_true):
-        return softmax(z, axis=1) - y_true
+        # softmax(z) - Y in one buffer: exp(z - max), normalised, minus Y. The classes are the last axis,
+        # so a stack of networks' logits, shape (G, N, C), works too (utils.search trains grids that way).
+        p = np.exp(z - z.max(axis=-1, keepdims=True))
+        p /= p.sum(axis=-1, keepdims=True)
+        p -= y_true
+        return p
 
     def __repr__(self):
         return "SoftmaxCrossEntropy()"

@@ -1,0 +1,287 @@
+"""Benchmarks of the course's hand-built network library: `python3 tasks.py bench` (or, in .venv,
+`python benchmarks/run.py`; `--help` lists the options).
+
+1. Digits, 64-50-10 (sigmoid hidden layer, softmax output), batch 100, 100 epochs, the same eta and lambda:
+   `utils.fit` against scikit-learn's MLPClassifier (solver "sgd") and PyTorch on the CPU (one thread),
+   interleaved seed by seed in this one process: wall time and test accuracy.
+2. The 7 x 7 eta/lambda grid at 100 epochs: `utils.grid_search` (one network after another) against
+   `utils.grid_search_all_at_once`, interleaved, and whether their accuracies are identical.
+3. The time to execute each solution notebook in solutions/ (nbclient, a fresh kernel each run).
+
+It prints medians with min-max and ratios, and writes them to benchmarks/RESULTS.md (dated) for the README.
+
+How eta and lambda map to scikit-learn: `utils` sums the gradient over a minibatch of B samples and adds
+lambda W, so a step is W -= eta (sum_b g_b + lambda W). scikit-learn averages: W -= lr (sum_b g_b + alpha W) / B.
+The two are the same step for learning_rate_init = eta * B and alpha = lambda (exactly, except in an
+epoch's last, shorter minibatch, where scikit-learn divides by its size instead of B). PyTorch gets the same
+convention directly: CrossEntropyLoss(reduction="sum") and weight decay lambda on the weights only; it
+starts from the very weights `make_mlp` draws and sees the same minibatches, in its default float32.
+"""
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+from threadpoolctl import threadpool_limits
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from anywhere: the course's own utils, not another copy
+
+import utils  # noqa: E402
+from utils import SoftmaxCrossEntropy, accuracy, fit, grid_search, grid_search_all_at_once, load_digits, make_mlp  # noqa: E402,E501
+
+try:
+    import torch
+except ImportError:  # `python3 tasks.py bench` installs it (the optional extra "bench")
+    torch = None
+
+SIZES = [64, 50, 10]
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, default=5, help="seeds of the digits comparison (default 5)")
+    parser.add_argument("--epochs", type=int, default=100, help="epochs of the digits comparison")
+    parser.add_argument("--eta", type=float, default=0.02, help="learning rate (utils' summed convention)")
+    parser.add_argument("--lmbda", type=float, default=0.001, help="L2 strength (utils' summed convention)")
+    parser.add_argument("--grid-epochs", type=int, default=100, help="epochs of the 7 x 7 grid")
+    parser.add_argument("--grid-repeats", type=int, default=3, help="runs of each grid search")
+    parser.add_argument("--notebook-runs", type=int, default=2, help="executions of each solution notebook")
+    parser.add_argument("--no-notebooks", action="store_true", help="skip section 3")
+    parser.add_argument("--quick", action="store_true", help="a smoke test: 2 seeds, 5 epochs, 1 run each")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md", help="markdown output")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.seeds, args.epochs, args.grid_epochs, args.grid_repeats, args.notebook_runs = 2, 5, 5, 1, 1
+    return args
+
+
+def timed(function, *args, **kwargs):
+    """(seconds of wall time, result) of function(*args, **kwargs)."""
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return time.perf_counter() - start, result
+
+
+def summary(values, digits=3):
+    """'median (min-max)' of a list of numbers."""
+    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
+
+
+# --- 1. One digits network, three libraries -------------------------------------------------------------
+
+def train_utils(data, seed, args):
+    x_train, x_test, y_train, y_test = data
+    net = make_mlp(SIZES, seed=seed)
+    fit(net, x_train, y_train, SoftmaxCrossEntropy(), epochs=args.epochs, batch_size=100, eta=args.eta,
+        lmbda=args.lmbda, seed=seed, progress=False)
+    return accuracy(net.predict(x_test), y_test)
+
+
+def train_sklearn(data, seed, args, one_thread):
+    x_train, x_test, y_train, y_test = data
+    model = MLPClassifier(hidden_layer_sizes=(SIZES[1],), activation="logistic", solver="sgd",
+                          batch_size=100, learning_rate="constant", learning_rate_init=args.eta * 100,
+                          alpha=args.lmbda, momentum=0.0, nesterovs_momentum=False, max_iter=args.epochs,
+                          tol=0.0, n_iter_no_change=args.epochs + 1, shuffle=True, random_state=seed)
+    with warnings.catch_warnings(), threadpool_limits(1 if one_thread else None):
+        warnings.simplefilter("ignore", ConvergenceWarning)  # it stops after max_iter epochs, as asked
+        model.fit(x_train, y_train.argmax(axis=1))
+    return model.score(x_test, y_test.argmax(axis=1))
+
+
+def train_torch(data, seed, args):
+    x_train, x_test, y_train, y_test = data
+    start = make_mlp(SIZES, seed=seed)
+    model = torch.nn.Sequential(torch.nn.Linear(SIZES[0], SIZES[1]), torch.nn.Sigmoid(),
+                                torch.nn.Linear(SIZES[1], SIZES[2]))
+    with torch.no_grad():
+        for ours, theirs in zip([start.layers[0], start.layers[2]], [model[0], model[2]]):
+            theirs.weight.copy_(torch.from_numpy(ours.W.T))  # torch stores W transposed: (n_out, n_in)
+            theirs.bias.copy_(torch.from_numpy(ours.b))
+    weights, biases = [model[0].weight, model[2].weight], [model[0].bias, model[2].bias]
+    optimizer = torch.optim.SGD([{"params": weights, "weight_decay": args.lmbda},
+                                 {"params": biases, "weight_decay": 0.0}], lr=args.eta)
+    loss_function = torch.nn.CrossEntropyLoss(reduction="sum")
+    x, labels = torch.tensor(x_train, dtype=torch.float32), torch.from_numpy(y_train.argmax(axis=1))
+    rng = np.random.default_rng(seed)  # the minibatches of utils.fit
+    for _ in range(args.epochs):
+        order = torch.from_numpy(rng.permutation(len(x)))
+        x_shuffled, labels_shuffled = x[order], labels[order]
+        for begin in range(0, len(x), 100):
+            optimizer.zero_grad()
+            loss = loss_function(model(x_shuffled[begin:begin + 100]), labels_shuffled[begin:begin + 100])
+            loss.backward()
+            optimizer.step()
+    with torch.no_grad():
+        predicted = model(torch.tensor(x_test, dtype=torch.float32)).argmax(axis=1).numpy()
+    return float(np.mean(predicted == y_test.argmax(axis=1)))
+
+
+def compare_libraries(data, args):
+    contenders = {
+        "utils.fit (numpy)": train_utils,
+        "scikit-learn sgd, 1 BLAS thread": lambda data, seed, args: train_sklearn(data, seed, args, True),
+        "scikit-learn sgd, default threads": lambda data, seed, args: train_sklearn(data, seed, args, False),
+    }
+    if torch is not None:
+        torch.set_num_threads(1)
+        contenders["PyTorch CPU, 1 thread"] = train_torch
+    else:
+        print("PyTorch is not installed: skipped (python3 tasks.py bench installs it)")
+    one_epoch = argparse.Namespace(**{**vars(args), "epochs": 1})
+    for train in contenders.values():  # untimed: first calls load code and fill caches (PyTorch: ~1 s)
+        train(data, 0, one_epoch)
+    runs = {name: [] for name in contenders}
+    for seed in range(args.seeds):
+        for name, train in contenders.items():  # interleaved: a slow moment of the machine hits all alike
+            runs[name].append(timed(train, data, seed, args))
+    baseline = statistics.median(seconds for seconds, _ in runs["utils.fit (numpy)"])
+    rows = []
+    for name, results in runs.items():
+        seconds, accuracies = [s for s, _ in results], [a for _, a in results]
+        rows.append([name, summary(seconds), f"{statistics.median(seconds) / baseline:.1f}x",
+                     summary(accuracies, 4)])
+    return rows
+
+
+# --- 2. The eta/lambda grid ----------------------------------------------------------------------------
+
+def compare_grids(data, args):
+    x_train, x_test, y_train, y_test = data
+    grid = np.logspace(-5, 1, 7)
+    searches = {
+        "grid_search (one network after another)": lambda: grid_search(
+            lambda seed: make_mlp(SIZES, seed=seed), SoftmaxCrossEntropy(), x_train, y_train, x_test, y_test,
+            grid, grid, epochs=args.grid_epochs, batch_size=100, seed=0, progress=False),
+        "grid_search_all_at_once": lambda: grid_search_all_at_once(
+            SIZES, x_train, y_train, x_test, y_test, grid, grid, epochs=args.grid_epochs, batch_size=100,
+            seed=0, progress=False),
+    }
+    runs = {name: [] for name in searches}
+    for _ in range(args.grid_repeats):
+        for name, search in searches.items():
+            runs[name].append(timed(search))
+    (loop_name, loop_runs), (once_name, once_runs) = runs.items()
+    loop, once = loop_runs[0][1], once_runs[0][1]
+    identical = (np.array_equal(loop.test_accuracy, once.test_accuracy, equal_nan=True)
+                 and np.array_equal(loop.train_accuracy, once.train_accuracy, equal_nan=True)
+                 and np.array_equal(loop.diverged, once.diverged))
+    loop_median = statistics.median(seconds for seconds, _ in loop_runs)
+    rows = [[name, summary([s for s, _ in results], 2),
+             f"{loop_median / statistics.median(s for s, _ in results):.1f}x"] for name, results in runs.items()]
+    eta, lmbda, best = once.best()
+    notes = [f"identical accuracies in every cell: {'yes' if identical else 'NO'}",
+             f"diverged cells: {int(once.diverged.sum())} of {once.diverged.size}",
+             f"best test accuracy {best:.4f} at eta = {eta:g}, lambda = {lmbda:g}"]
+    return rows, notes
+
+
+# --- 3. Solution notebooks -----------------------------------------------------------------------------
+
+def time_notebooks(args):
+    notebooks = sorted((ROOT / "solutions").glob("*/*.ipynb"))
+    if not notebooks:
+        print("solutions/ holds no notebook yet: skipped (python -m autograder release builds them)")
+        return []
+    import nbformat
+    from nbclient import NotebookClient
+
+    rows = []
+    for path in notebooks:
+        seconds = []
+        try:
+            for _ in range(args.notebook_runs):
+                notebook = nbformat.read(path, as_version=4)
+                client = NotebookClient(notebook, timeout=600, kernel_name="python3",
+                                        resources={"metadata": {"path": str(path.parent)}})
+                # The kernel process's own stderr (a notice about its local TCP ports) is not the notebook's
+                # output; a failing cell still raises CellExecutionError.
+                seconds.append(timed(client.execute, stderr=subprocess.DEVNULL)[0])
+        except Exception as error:  # e.g. solutions/ regenerated meanwhile: report it, keep the other results
+            print(f"{path.relative_to(ROOT)}: not timed, {type(error).__name__}: {str(error).splitlines()[0]}")
+            rows.append([str(path.relative_to(ROOT)), "-", f"failed: {type(error).__name__}"])
+            continue
+        verdict = "ok" if max(seconds) <= 15 else "over 15 s"
+        rows.append([str(path.relative_to(ROOT)), summary(seconds, 1), verdict])
+    return rows
+
+
+# --- Output ----------------------------------------------------------------------------------------------
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows])
+
+
+def load_average():
+    return " / ".join(f"{value:.1f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+
+
+def machine(load_at_start):
+    cpu = platform.processor() or platform.machine()
+    try:
+        names = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                 if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    versions = [f"Python {platform.python_version()}", f"numpy {np.__version__}",
+                f"scikit-learn {__import__('sklearn').__version__}"]
+    if torch is not None:
+        versions.append(f"PyTorch {torch.__version__}")
+    return (f"{cpu}, {os.cpu_count()} cores, load average (1 / 5 / 15 min) {load_at_start} at the start and "
+            f"{load_average()} at the end (other work on the machine slows everything alike); " + ", ".join(versions))
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    data = load_digits()
+    started, load_at_start = datetime.datetime.now(), load_average()
+    print(f"utils from {Path(utils.__file__).parent}")
+    sections = []
+
+    print(f"\n1. Digits 64-50-10, batch 100, {args.epochs} epochs, eta = {args.eta:g}, lambda = {args.lmbda:g}, "
+          f"{args.seeds} seeds")
+    rows = compare_libraries(data, args)
+    header = ["", "wall time, s: median (min-max)", "time / utils", "test accuracy: median (min-max)"]
+    sections.append((f"Digits network: {args.epochs} epochs, eta = {args.eta:g}, lambda = {args.lmbda:g} "
+                     f"(scikit-learn: learning_rate_init = {args.eta * 100:g}, alpha = {args.lmbda:g}), "
+                     f"{args.seeds} seeds", table(header, rows)))
+    print(sections[-1][1])
+
+    print(f"\n2. The 7 x 7 eta/lambda grid (logspace(-5, 1, 7) each), {args.grid_epochs} epochs, "
+          f"{args.grid_repeats} runs")
+    rows, notes = compare_grids(data, args)
+    text = table(["", "wall time, s: median (min-max)", "speed-up over the loop"], rows)
+    text += "\n\n" + "\n".join(f"- {note}" for note in notes)
+    sections.append((f"7 x 7 grid, {args.grid_epochs} epochs, {args.grid_repeats} runs", text))
+    print(text)
+
+    print("\n3. Solution notebooks")
+    rows = [] if args.no_notebooks else time_notebooks(args)
+    if rows:
+        text = table(["notebook", f"seconds: median (min-max) of {args.notebook_runs}", "limit 15 s"], rows)
+        sections.append(("Solution notebooks (nbclient, fresh kernel)", text))
+        print(text)
+
+    report = [f"# Benchmark results, {started:%Y-%m-%d %H:%M}", "",
+              f"Written by `python3 tasks.py bench` (benchmarks/run.py). Machine: {machine(load_at_start)}.", ""]
+    for title, text in sections:
+        report += [f"## {title}", "", text, ""]
+    args.out.write_text("\n".join(report))
+    print(f"\nwritten to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
