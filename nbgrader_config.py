@@ -17,6 +17,10 @@ c.CourseDirectory.release_directory = "release"
 c.CourseDirectory.solution_directory = "solutions"
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, "gradebook.db")
 
+# Written answers carry their mark scheme inside the answer cell. In the release ClearSolutions replaces the
+# whole cell with "YOUR ANSWER HERE", so nothing leaks; without this generate_solution refuses the cell.
+c.ClearMarkScheme.enforce_metadata = False
+
 # What `nbgrader validate` and JupyterLab's Validate button say when a visible test fails.
 c.Validator.failed_warning = (
     "VALIDATION FAILED ON {num_failed} CELL(S): these are visible tests; fix them before you submit. "

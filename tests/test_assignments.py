@@ -95,6 +95,7 @@ def _without_outputs(notebook):
         if cell["cell_type"] == "code":
             cell["outputs"], cell["execution_count"] = [], None
         cell.get("metadata", {}).pop("execution", None)
+    notebook.get("metadata", {}).pop("widgets", None)  # tqdm's widget state: new random ids on every run
     return notebook
 
 
