@@ -1,19 +1,92 @@
-"""Command line of the autograder:  python -m autograder COMMAND ...   (see --help)."""
+"""Command line of the autograder:  python -m autograder COMMAND ...   (see --help).
+
+    python -m autograder release [NAME ...]          regenerate release/ and solutions/ from source/
+    python -m autograder grade ASSIGNMENT SUBMISSIONS grade a class (submitted/ tree, folder of folders, zip)
+    python -m autograder demo                         build release/ and grade the demo class in demo/
+    python -m autograder validate NOTEBOOK            run a notebook's visible tests and say which pass
+    python -m autograder feedback-pdf FEEDBACK [OUT]  turn feedback HTML pages into PDFs (offline)
+"""
 import argparse
 import sys
 
 from autograder import release
 
 
+def add_grading_options(parser):
+    """Options shared by `grade` and `demo`."""
+    parser.add_argument("--workers", type=int, default=None, help="grading processes (default: number of cores)")
+    parser.add_argument("--timeout", type=int, default=None,
+                        help="seconds a cell may run (default: the course's ExecutePreprocessor.timeout)")
+    parser.add_argument("--notebook-timeout", type=int, default=600, help="seconds a whole notebook may run")
+    parser.add_argument("--memory", type=int, default=4096, help="memory limit of a student's kernel (MB)")
+    parser.add_argument("--no-progress", action="store_true", help="do not show the progress bar")
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     rel = commands.add_parser("release", help="regenerate release/ and solutions/ from source/ with nbgrader")
     rel.add_argument("assignments", nargs="*", help="assignment names (default: all in source/)")
+
+    from autograder import submissions
+    grade = commands.add_parser("grade", help="grade every submission of an assignment",
+                                description="Grade a class with nbgrader.\n\n" + submissions.__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    grade.add_argument("assignment", help="assignment name (a folder in source/)")
+    grade.add_argument("submissions", help="nbgrader submitted/ folder, folder of student folders, or LMS zip")
+    grade.add_argument("--course-root", default=str(release.COURSE_ROOT), help="course folder (nbgrader_config.py)")
+    grade.add_argument("--gradebook", default=None, help="gradebook file (default: the course's db_url)")
+    grade.add_argument("--output", default=None,
+                       help="where submitted/, autograded/ and reports/ go (default: the course root)")
+    add_grading_options(grade)
+
+    demo = commands.add_parser("demo", help="build release/ and solutions/, then grade the demo class")
+    demo.add_argument("--regenerate", action="store_true",
+                      help="rewrite the demo class in demo/ from source/ and release/ first")
+    demo.add_argument("--skip-release", action="store_true", help="use release/ as it is")
+    add_grading_options(demo)
+    demo.set_defaults(timeout=30)
+
+    validate = commands.add_parser("validate", help="run a notebook's visible tests and say which pass")
+    validate.add_argument("notebook", help="the student's .ipynb file")
+    validate.add_argument("--timeout", type=int, default=120, help="seconds a cell may run")
+
+    pdf = commands.add_parser("feedback-pdf", help="turn every feedback HTML page below a folder into a PDF")
+    pdf.add_argument("feedback", help="folder of feedback pages, e.g. reports/01_gradient_descent/feedback")
+    pdf.add_argument("out", nargs="?", default=None, help="where the PDFs go (default: FEEDBACK-pdf beside it)")
+
     args = parser.parse_args(argv)
     if args.command == "release":
         release.generate(args.assignments)
         print("release/ and solutions/ regenerated from source/")
+    elif args.command == "grade":
+        from autograder.grade import grade as grade_class
+        from autograder.reports import format_table
+        result = grade_class(args.assignment, args.submissions, course_root=args.course_root,
+                             gradebook=args.gradebook, output=args.output, workers=args.workers,
+                             timeout=args.timeout, notebook_timeout=args.notebook_timeout,
+                             memory_mb=args.memory, progress=not args.no_progress)
+        print(format_table(result.assignment, result.table))
+        print(f"\nReports: {result.reports_dir} (grades.csv, status.txt, summary.md, feedback/)")
+    elif args.command == "demo":
+        from autograder import demo as demo_module
+        demo_module.run(regenerate_class=args.regenerate, skip_release=args.skip_release, workers=args.workers,
+                        timeout=args.timeout, notebook_timeout=args.notebook_timeout, memory_mb=args.memory,
+                        progress=not args.no_progress)
+    elif args.command == "validate":
+        from autograder.validate import report, run_visible_tests
+        results = run_visible_tests(args.notebook, timeout=args.timeout)
+        print(report(results))
+        return 0 if all(r.passed for r in results if not r.hidden) else 1
+    elif args.command == "feedback-pdf":
+        from pathlib import Path
+
+        from autograder.feedback_pdf import feedback_to_pdf
+        feedback = Path(args.feedback)
+        out = Path(args.out) if args.out else feedback.with_name(feedback.name + "-pdf")
+        pdfs = feedback_to_pdf(feedback, out)
+        print(f"{len(pdfs)} PDFs in {out}")
     return 0
 
 
