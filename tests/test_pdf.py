@@ -4,6 +4,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -99,3 +100,22 @@ def test_feedback_pdfs_show_scores_math_and_plots(tmp_path, require_program, rea
     assert_readable_pdf(alice, nbformat.read(course / "autograded" / "alice" / "00_demo" / "demo.ipynb", 4))
     assert "Score: 0.0 / 3.0" in bob.text
     assert "NotImplementedError" in bob.text
+
+
+@pytest.mark.slow
+def test_feedback_pdf_command_converts_every_page_below_a_folder(tmp_path, require_program):
+    require_program("chromium", "chromium")
+    require_program("pdftotext", "poppler-utils")
+    feedback = tmp_path / "feedback"
+    for student in ("ada", "alan"):
+        page = feedback / student / "digits.html"
+        page.parent.mkdir(parents=True)
+        page.write_text(f"<html><body><h1>Feedback for {student}</h1><p>Score: 3.0 / 5.0</p></body></html>")
+    result = subprocess.run([sys.executable, "-m", "autograder", "feedback-pdf", str(feedback)],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert "2 PDFs in" in result.stdout
+    for student in ("ada", "alan"):
+        pdf = tmp_path / "feedback-pdf" / student / "digits.pdf"
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert f"Feedback for {student}" in text and "Score: 3.0 / 5.0" in text
