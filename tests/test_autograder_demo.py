@@ -26,3 +26,33 @@ def test_demo_class_is_current(assignment, tmp_path):
     assert {"full-marks", "empty", "partial"} <= students
     if broken:
         assert {"infinite-loop", "kernel-exit", "invalid-json", "deleted-tests", "warnings", "huge-output"} <= students
+
+
+@pytest.mark.slow
+def test_the_main_job_runs_from_a_fresh_clone_with_the_readme_command(tmp_path):
+    """`python3 tasks.py demo`, exactly as the README gives it, in a clone of the committed course."""
+    import csv
+    import os
+    import re
+    import shutil
+    import subprocess
+
+    root = Path(demo.COURSE_ROOT)
+    command = re.search(r"^(python3 tasks\.py demo)\b", (root / "README.md").read_text(), re.MULTILINE).group(1)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(root), str(clone)], check=True)
+    # Nothing of this checkout's environment: the clone's tasks.py must make its own.
+    env = {key: value for key, value in os.environ.items() if key not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if not p.startswith(str(root)))
+    python3 = shutil.which("python3", path=env["PATH"])
+    result = subprocess.run([python3, *command.split()[1:]], cwd=clone, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert (clone / ".venv").is_dir()
+    for assignment in demo.assignments_with_release():
+        reports = clone / "build" / "demo" / "reports" / assignment
+        assert f"build/demo/reports/{assignment}" in result.stdout
+        with open(reports / "grades.csv") as grades:
+            rows = {row["student"]: row for row in csv.DictReader(grades)}
+        assert float(rows["empty"]["total"]) == 0
+        assert float(rows["full-marks"]["total"]) > float(rows["partial"]["total"]) > 0
+        assert (reports / "summary.md").is_file() and (reports / "score_distribution.png").is_file()
