@@ -6,6 +6,7 @@
     python3 tasks.py release   regenerate release/ and solutions/ from source/ with nbgrader
     python3 tasks.py lab       open the course in JupyterLab with nbgrader's extensions
     python3 tasks.py pdf NB    export a notebook to PDF (offline, xelatex, the course's template)
+    python3 tasks.py validate NB   run a notebook's visible tests: which pass, and which tests are hidden
     python3 tasks.py bench     run the benchmarks (installs the optional PyTorch extra)
     python3 tasks.py setup     only create the environment and install the system packages
 
@@ -112,6 +113,9 @@ def main(argv):
     if command == "pdf":
         setup()
         return run(BIN / "jupyter", "nbconvert", "--to", "pdf", *rest, env=jupyter_env()).returncode
+    if command == "validate":
+        ensure_venv()
+        return run(PYTHON, "-m", "autograder", "validate", *rest).returncode
     if command == "bench":
         ensure_venv("test,bench")
         return run(PYTHON, "benchmarks/run.py", *rest).returncode
