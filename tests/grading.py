@@ -8,14 +8,13 @@ nbgrader's gradebook.
 Question ids: every nbgrader cell's grade_id starts with its question, e.g. "q2b_test_hidden" -> "q2b".
 """
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook
+
+from autograder import release
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "source"
@@ -79,13 +78,7 @@ class GradedCourse:
         self.notebooks = sorted(p.name for p in (self.root / "source" / assignment).glob("*.ipynb"))
 
     def nbgrader(self, *args):
-        command = [sys.executable, "-m", "nbgrader", *args, self.assignment, "--force",
-                   f"--CourseDirectory.root={self.root}"]
-        # nbgrader runs `alembic` from PATH, so the environment's bin folder must be on it.
-        env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
-        result = subprocess.run(command, cwd=self.root, capture_output=True, text=True, env=env)
-        assert result.returncode == 0, f"nbgrader {args} failed:\n{result.stdout}\n{result.stderr}"
-        return result
+        return release.nbgrader(*args, self.assignment, "--force", course_root=self.root)
 
     def generate(self, solutions=False):
         self.nbgrader("generate_assignment")
