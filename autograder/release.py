@@ -13,15 +13,23 @@ def assignments(course_root=COURSE_ROOT):
                   if path.is_dir() and not path.name.startswith("."))
 
 
+def nbgrader_environment():
+    """os.environ with this Python's bin folder first on PATH: nbgrader runs the `alembic` program from PATH
+    when it creates a gradebook, and finds it only where this environment installed it."""
+    bin_dir = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if path.split(os.pathsep)[0] != bin_dir:
+        path = os.pathsep.join([bin_dir, path])
+    return dict(os.environ, PATH=path)
+
+
 def nbgrader(*args, course_root=COURSE_ROOT):
     """Run one nbgrader command for the course at course_root (its nbgrader_config.py applies).
 
     Raises RuntimeError with nbgrader's own log when the command fails.
     """
     command = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={course_root}"]
-    # nbgrader runs `alembic` from PATH, so this environment's bin folder must be on it.
-    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
-    result = subprocess.run(command, cwd=course_root, capture_output=True, text=True, env=env)
+    result = subprocess.run(command, cwd=course_root, capture_output=True, text=True, env=nbgrader_environment())
     if result.returncode != 0:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
     return result

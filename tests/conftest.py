@@ -12,6 +12,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder import release
+
 ROOT = Path(__file__).resolve().parent.parent
 JUPYTER_CONFIG = ROOT / "jupyter"  # the project's Jupyter configuration and nbconvert templates
 BIN = Path(sys.executable).parent  # the virtualenv's scripts: jupyter, nbgrader
@@ -154,12 +156,7 @@ def course_copy(tmp_path_factory):
 
 def _nbgrader(course, *args):
     """Run an nbgrader command in the course folder; fail with its output if it fails."""
-    # nbgrader runs `alembic` from PATH when it creates a gradebook: the virtualenv's scripts come first.
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
-    result = subprocess.run([str(BIN / "nbgrader"), *args, f"--CourseDirectory.root={course}"],
-                            cwd=course, capture_output=True, text=True, env=env)
-    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-    return result
+    return release.nbgrader(*args, course_root=course)
 
 
 @pytest.fixture(scope="session")

@@ -6,11 +6,9 @@ q1 3 points, q2 3 points, q3 a written answer; extra.ipynb with q4 2 points). Ev
 """
 import csv
 import json
-import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import nbformat
@@ -18,12 +16,13 @@ import pytest
 from nbgrader.api import Gradebook
 
 from autograder import derive, example
+from autograder.release import nbgrader_environment
 from autograder.sandbox import can_isolate
 
 pytestmark = pytest.mark.slow
 ASSIGNMENT = example.ASSIGNMENT
 CELL_TIMEOUT = 30
-ENV = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+ENV = nbgrader_environment()
 
 HOSTILE = '''import pathlib, sqlite3
 course = pathlib.Path({root!r})
