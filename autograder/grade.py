@@ -27,15 +27,14 @@ from traitlets.config import Config
 
 from autograder import pool, reports, submissions
 from autograder.course import Assignment, load_config
-from autograder.release import COURSE_ROOT
-from autograder.sandbox import can_isolate
+from autograder.release import COURSE_ROOT, nbgrader_environment
+from autograder.sandbox import UID_BLOCK, UidBlock, can_isolate
 from autograder.worker import run_converter
 
 # What student code may see of the course root; everything else there (source/, solutions/, the gradebook,
 # .git, tests/, submissions, reports) is hidden from isolated kernels.
 PUBLIC = {".venv", "utils", "autograder", "release", "notebooks", "docs", "README.md", "pyproject.toml",
           "environment.yml", "LICENSE"}
-UID_BASE = 61000  # isolated kernels of worker i run as uid UID_BASE + i (unused uids on a normal system)
 
 
 @dataclass
@@ -56,8 +55,7 @@ def grade(assignment, source, course_root=COURSE_ROOT, gradebook=None, output=No
     per notebook; memory_mb, file_size_mb: limits of a student's kernel; workers: processes (default: cores).
     """
     course_root = Path(course_root).resolve()
-    # nbgrader runs the `alembic` program when it creates a gradebook: it must be on PATH
-    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    os.environ["PATH"] = nbgrader_environment()["PATH"]  # for the nbgrader run in this process and its workers
     config = load_config(course_root)
     asg = Assignment.read(course_root, assignment)
     output = Path(output or course_root).resolve()
@@ -66,7 +64,7 @@ def grade(assignment, source, course_root=COURSE_ROOT, gradebook=None, output=No
     db_url = f"sqlite:///{Path(gradebook).resolve()}" if gradebook else config.CourseDirectory.get(
         "db_url", f"sqlite:///{course_root / 'gradebook.db'}")
     reports_dir = Path(reports_dir or output / "reports").resolve() / assignment
-    workers = workers or os.cpu_count() or 1
+    workers = min(workers or os.cpu_count() or 1, UID_BLOCK)
     work = Path(tempfile.mkdtemp(prefix="autograder-work-"))
     os.chmod(work, 0o700)
     hidden = [str(p) for p in course_root.iterdir() if p.name not in PUBLIC and not p.name.endswith(".egg-info")]
@@ -74,7 +72,10 @@ def grade(assignment, source, course_root=COURSE_ROOT, gradebook=None, output=No
                str(Path(source).resolve()), db_url.replace("sqlite:///", "")]
     options = {"timeout": timeout, "notebook_timeout": notebook_timeout, "memory_mb": memory_mb,
                "cpu_seconds": notebook_timeout + 60, "file_size_mb": file_size_mb, "hide": hidden,
-               "uid_base": UID_BASE if can_isolate() else -1, "matplotlib_cache": str(work / "matplotlib")}
+               "matplotlib_cache": str(work / "matplotlib")}
+    # Isolated kernels of worker i run as uid uid_base + i, from a block no other grading run uses.
+    uids = UidBlock() if can_isolate() else None
+    options["uid_base"] = uids.base if uids else -1
     setup = {"template": str(work / "template"), "assignment": assignment, "course_config": config,
              "options": options, "work": str(work)}
     try:
@@ -104,6 +105,8 @@ def grade(assignment, source, course_root=COURSE_ROOT, gradebook=None, output=No
         result.table = reports.write(reports_dir, asg, db_url, imported, result.results)
         return result
     finally:
+        if uids:
+            uids.release()
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -16,6 +16,7 @@ which, before it becomes the kernel (exec), applies the limits:
 - as another user: the limits only. Student code could then read what the grading user can read; grade as
   root inside a container (or a throw-away user account) for full isolation.
 """
+import fcntl
 import json
 import os
 import shutil
@@ -119,3 +120,32 @@ def kill_all_processes_of(uid):
     os.waitpid(pid, 0)
 
 
+
+
+UID_FIRST = 61000  # isolated kernels run as uids from here on (unused on a normal system)
+UID_BLOCK = 64  # uids a grading run may use: one per worker
+UID_BLOCKS = 64
+
+
+class UidBlock:
+    """A block of UID_BLOCK uids reserved for one grading run, so that two runs on one machine (two
+    assignments graded at once) never share a uid: each cleans up after its kernels by killing every
+    process of its uids, which must not hit the other run's kernels. The reservation is a lock on a file,
+    held until release() or the end of the process."""
+
+    def __init__(self):
+        folder = Path(tempfile.gettempdir()) / "autograder-uids"
+        folder.mkdir(exist_ok=True)
+        for index in range(UID_BLOCKS):
+            lock = open(folder / f"{index}.lock", "w")
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.close()
+                continue
+            self._lock, self.base = lock, UID_FIRST + index * UID_BLOCK
+            return
+        raise RuntimeError(f"more than {UID_BLOCKS} grading runs at once: no uids left for isolated kernels")
+
+    def release(self):
+        self._lock.close()  # closing the file releases the lock

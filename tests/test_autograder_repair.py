@@ -86,3 +86,17 @@ def test_edited_read_only_cell_is_reported(release):
     nb, path = release
     repaired = repair(derive.with_cell_source(nb, "q2_test_visible", "pass"), path)
     assert ["q2_test_visible", "the read-only cell had been edited; the original was used"] in notes(repaired)
+
+
+def test_grading_runs_at_the_same_time_get_different_uids():
+    """Each run kills every process of its uids after a notebook: two runs must never share one."""
+    from autograder.sandbox import UID_BLOCK, UidBlock
+
+    first, second = UidBlock(), UidBlock()
+    assert abs(first.base - second.base) >= UID_BLOCK
+    base = second.base
+    second.release()
+    third = UidBlock()
+    assert third.base == base  # a released block is used again
+    first.release()
+    third.release()
