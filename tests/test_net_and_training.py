@@ -123,6 +123,18 @@ def test_validation_history_and_accuracy_rule():
     assert history.val_loss == history.train_loss
 
 
+def test_not_measuring_the_training_set_changes_no_parameter():
+    x_train, x_test, y_train, y_test = load_digits()
+    measured, unmeasured = make_mlp([64, 20, 10], seed=3), make_mlp([64, 20, 10], seed=3)
+    kwargs = dict(epochs=4, batch_size=50, eta=0.02, lmbda=0.001, x_val=x_test, y_val=y_test, seed=5)
+    full = fit(measured, x_train, y_train, SoftmaxCrossEntropy(), **kwargs)
+    lean = fit(unmeasured, x_train, y_train, SoftmaxCrossEntropy(), record_train=False, **kwargs)
+    assert lean.train_loss == lean.train_accuracy == []
+    assert len(full.train_loss) == 4
+    assert lean.val_loss == full.val_loss and lean.val_accuracy == full.val_accuracy
+    assert all(np.array_equal(p, q) for p, q in zip(measured.parameters(), unmeasured.parameters()))
+
+
 @pytest.mark.parametrize("optimizer", [Constant(0.1), Momentum(0.05), Adagrad(0.5), RMSprop(0.05),
                                        Adam(0.1)], ids=repr)
 def test_every_optimizer_minimises_a_quadratic(optimizer):

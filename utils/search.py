@@ -58,7 +58,7 @@ def grid_search(make_net, loss, x_train, y_train, x_test, y_test, etas, lmbdas,
     for i, j in tqdm(cells, desc="grid", disable=not progress):
         net = make_net(seed)
         history = fit(net, x_train, y_train, loss, epochs=epochs, batch_size=batch_size,
-                      eta=etas[i], lmbda=lmbdas[j], seed=seed, progress=False)
+                      eta=etas[i], lmbda=lmbdas[j], seed=seed, progress=False, record_train=False)
         if history.diverged is not None:
             result.diverged[i, j] = True
             continue
