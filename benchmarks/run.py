@@ -6,6 +6,8 @@
    interleaved seed by seed in this one process: wall time and test accuracy.
 2. The 7 x 7 eta/lambda grid at 100 epochs: `utils.grid_search` (one network after another) against
    `utils.grid_search_all_at_once`, interleaved, and whether their accuracies are identical.
+   Both sections also time the matrix products alone: the five products of every minibatch at the same
+   shapes, nothing else. No numpy training can take less time, so it shows how far a target can be reached.
 3. The time to execute each solution notebook in solutions/ (nbclient, a fresh kernel each run).
 
 It prints medians with min-max and ratios, and writes them to benchmarks/RESULTS.md (dated) for the README.
@@ -26,6 +28,7 @@ import subprocess
 import sys
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +41,7 @@ sys.path.insert(0, str(ROOT))  # run from anywhere: the course's own utils, not 
 
 import utils  # noqa: E402
 from utils import SoftmaxCrossEntropy, accuracy, fit, grid_search, grid_search_all_at_once, load_digits, make_mlp  # noqa: E402,E501
+from utils.search import CELLS_PER_CHUNK, THREADS  # noqa: E402
 
 try:
     import torch
@@ -80,12 +84,87 @@ def summary(values, digits=3):
 
 # --- 1. One digits network, three libraries -------------------------------------------------------------
 
-def train_utils(data, seed, args):
+def train_utils(data, seed, args, record_train=False):
     x_train, x_test, y_train, y_test = data
     net = make_mlp(SIZES, seed=seed)
     fit(net, x_train, y_train, SoftmaxCrossEntropy(), epochs=args.epochs, batch_size=100, eta=args.eta,
-        lmbda=args.lmbda, seed=seed, progress=False)
+        lmbda=args.lmbda, seed=seed, progress=False, record_train=record_train)
     return accuracy(net.predict(x_test), y_test)
+
+
+def train_leanest_numpy(data, seed, args):
+    """A reference, not course code: `fit`'s training of the SIZES network written as tightly as numpy
+    allows (the same initial weights, minibatches and formulas, every array allocated once, no layers, no
+    lists), to show how much of utils' time is its readable structure and how much is numpy's own cost."""
+    x_train, x_test, y_train, y_test = data
+    W1, b1, W2, b2 = make_mlp(SIZES, seed=seed).parameters()
+    rng = np.random.default_rng(seed)
+    buffers = {}
+    with threadpool_limits(1):  # one BLAS thread, as in `fit`
+        for _ in range(args.epochs):
+            order = rng.permutation(len(x_train))
+            x_shuffled, y_shuffled = x_train[order], y_train[order]
+            for start in range(0, len(x_train), 100):
+                x, y = x_shuffled[start:start + 100], y_shuffled[start:start + 100]
+                if len(x) not in buffers:
+                    buffers[len(x)] = (np.empty((len(x), SIZES[1])), np.empty((len(x), SIZES[2])),
+                                       np.empty((len(x), SIZES[1])), np.empty((len(x), 1)))
+                a, p, da, column = buffers[len(x)]
+                np.matmul(x, W1, out=a)  # forward: a = sigmoid(x W1 + b1), p = softmax(a W2 + b2)
+                a += b1
+                np.exp(np.negative(a, out=a), out=a)
+                a += 1.0
+                np.divide(1.0, a, out=a)
+                np.matmul(a, W2, out=p)
+                p += b2
+                p -= np.max(p, axis=1, keepdims=True, out=column)
+                np.exp(p, out=p)
+                p /= np.sum(p, axis=1, keepdims=True, out=column)
+                p -= y  # dL/dz of softmax cross-entropy, summed over the minibatch
+                dW2, db2 = a.T @ p, p.sum(axis=0)
+                np.matmul(p, W2.T, out=da)
+                da *= a
+                da *= np.subtract(1.0, a, out=a)
+                dW1, db1 = x.T @ da, da.sum(axis=0)
+                dW1 += args.lmbda * W1  # L2 on the weights, then the step
+                dW2 += args.lmbda * W2
+                for param, grad in ((W1, dW1), (b1, db1), (W2, dW2), (b2, db2)):
+                    grad *= args.eta
+                    param -= grad
+    hidden = 1.0 / (1.0 + np.exp(-(x_test @ W1 + b1)))
+    return accuracy(hidden @ W2 + b2, y_test)
+
+
+def matrix_products_alone(x, epochs, n_cells=None, batch_size=100, seed=0):
+    """Only the matrix products of training the SIZES network on x for `epochs` epochs: per minibatch the
+    forward x W1 and a W2, and the backward dW2 = a^T d, da = d W2^T and dW1 = x^T da, into buffers allocated
+    once. n_cells=None: one network, 2-D arrays as in `fit`; n_cells=G: G networks stacked as in
+    `grid_search_all_at_once`. Returns nothing: the caller times it."""
+    stack = () if n_cells is None else (n_cells,)
+    rng = np.random.default_rng(seed)
+    W1, W2 = rng.standard_normal(stack + (SIZES[0], SIZES[1])), rng.standard_normal(stack + (SIZES[1], SIZES[2]))
+    buffers = {}
+    for _ in range(epochs):
+        for start in range(0, len(x), batch_size):
+            x_batch = x[start:start + batch_size]
+            n = len(x_batch)
+            if n not in buffers:
+                buffers[n] = (np.empty(stack + (n, SIZES[1])), np.empty(stack + (n, SIZES[2])),
+                              np.empty(stack + (n, SIZES[1])), np.empty_like(W1), np.empty_like(W2))
+            a, d, da, dW1, dW2 = buffers[n]
+            np.matmul(x_batch, W1, out=a)
+            np.matmul(a, W2, out=d)
+            np.matmul(np.swapaxes(a, -1, -2), d, out=dW2)
+            np.matmul(d, np.swapaxes(W2, -1, -2), out=da)
+            np.matmul(x_batch.T, da, out=dW1)
+
+
+def products_of_the_grid(x, n_cells, epochs):
+    """`matrix_products_alone` for a grid of n_cells networks, in the chunks and threads of
+    grid_search_all_at_once."""
+    chunks = np.array_split(np.arange(n_cells), max(1, round(n_cells / CELLS_PER_CHUNK)))
+    with threadpool_limits(1), ThreadPoolExecutor(THREADS) as pool:
+        list(pool.map(lambda chunk: matrix_products_alone(x, epochs, n_cells=len(chunk)), chunks))
 
 
 def train_sklearn(data, seed, args, one_thread):
@@ -131,6 +210,8 @@ def train_torch(data, seed, args):
 def compare_libraries(data, args):
     contenders = {
         "utils.fit (numpy)": train_utils,
+        "utils.fit, also measuring the training set every epoch": lambda data, seed, args: train_utils(
+            data, seed, args, record_train=True),
         "scikit-learn sgd, 1 BLAS thread": lambda data, seed, args: train_sklearn(data, seed, args, True),
         "scikit-learn sgd, default threads": lambda data, seed, args: train_sklearn(data, seed, args, False),
     }
@@ -142,17 +223,28 @@ def compare_libraries(data, args):
     one_epoch = argparse.Namespace(**{**vars(args), "epochs": 1})
     for train in contenders.values():  # untimed: first calls load code and fill caches (PyTorch: ~1 s)
         train(data, 0, one_epoch)
+    contenders["leanest numpy loop (a reference, not course code)"] = train_leanest_numpy
+    floor = "matrix products alone (a floor: every numpy training computes them)"
+    contenders[floor] = lambda data, seed, args: matrix_products_alone(data[0], args.epochs, seed=seed)
     runs = {name: [] for name in contenders}
     for seed in range(args.seeds):
         for name, train in contenders.items():  # interleaved: a slow moment of the machine hits all alike
             runs[name].append(timed(train, data, seed, args))
-    baseline = statistics.median(seconds for seconds, _ in runs["utils.fit (numpy)"])
+    median = {name: statistics.median(seconds for seconds, _ in results) for name, results in runs.items()}
+    baseline = median["utils.fit (numpy)"]
     rows = []
     for name, results in runs.items():
         seconds, accuracies = [s for s, _ in results], [a for _, a in results]
-        rows.append([name, summary(seconds), f"{statistics.median(seconds) / baseline:.1f}x",
-                     summary(accuracies, 4)])
-    return rows
+        rows.append([name, summary(seconds), f"{median[name] / baseline:.1f}x",
+                     "-" if name == floor else summary(accuracies, 4)])
+    others = [name for name in runs if name.startswith(("scikit-learn", "PyTorch"))]
+    fastest_other = min(others, key=median.get)
+    notes = [f"5x faster than the fastest other library ({fastest_other}) means at most "
+             f"{median[fastest_other] / 5:.3f} s; utils.fit takes {baseline:.3f} s "
+             f"({median[fastest_other] / baseline:.1f}x), the leanest numpy loop "
+             f"{median['leanest numpy loop (a reference, not course code)']:.3f} s, the matrix products alone "
+             f"{median[floor]:.3f} s"]
+    return rows, notes
 
 
 # --- 2. The eta/lambda grid ----------------------------------------------------------------------------
@@ -168,11 +260,13 @@ def compare_grids(data, args):
             SIZES, x_train, y_train, x_test, y_test, grid, grid, epochs=args.grid_epochs, batch_size=100,
             seed=0, progress=False),
     }
+    floor = "matrix products alone, same chunks and threads (a floor)"
+    searches[floor] = lambda: products_of_the_grid(x_train, grid.size ** 2, args.grid_epochs)
     runs = {name: [] for name in searches}
     for _ in range(args.grid_repeats):
         for name, search in searches.items():
             runs[name].append(timed(search))
-    (loop_name, loop_runs), (once_name, once_runs) = runs.items()
+    (loop_name, loop_runs), (once_name, once_runs), _ = runs.items()
     loop, once = loop_runs[0][1], once_runs[0][1]
     identical = (np.array_equal(loop.test_accuracy, once.test_accuracy, equal_nan=True)
                  and np.array_equal(loop.train_accuracy, once.train_accuracy, equal_nan=True)
@@ -183,7 +277,10 @@ def compare_grids(data, args):
     eta, lmbda, best = once.best()
     notes = [f"identical accuracies in every cell: {'yes' if identical else 'NO'}",
              f"diverged cells: {int(once.diverged.sum())} of {once.diverged.size}",
-             f"best test accuracy {best:.4f} at eta = {eta:g}, lambda = {lmbda:g}"]
+             f"best test accuracy {best:.4f} at eta = {eta:g}, lambda = {lmbda:g}",
+             f"the target, at most 1.5 s and 8x the loop, means at most "
+             f"{min(1.5, loop_median / 8):.2f} s; the matrix products alone take "
+             f"{statistics.median(s for s, _ in runs[floor]):.2f} s"]
     return rows, notes
 
 
@@ -253,11 +350,12 @@ def main(argv=None):
 
     print(f"\n1. Digits 64-50-10, batch 100, {args.epochs} epochs, eta = {args.eta:g}, lambda = {args.lmbda:g}, "
           f"{args.seeds} seeds")
-    rows = compare_libraries(data, args)
+    rows, notes = compare_libraries(data, args)
     header = ["", "wall time, s: median (min-max)", "time / utils", "test accuracy: median (min-max)"]
+    text = table(header, rows) + "\n\n" + "\n".join(f"- {note}" for note in notes)
     sections.append((f"Digits network: {args.epochs} epochs, eta = {args.eta:g}, lambda = {args.lmbda:g} "
                      f"(scikit-learn: learning_rate_init = {args.eta * 100:g}, alpha = {args.lmbda:g}), "
-                     f"{args.seeds} seeds", table(header, rows)))
+                     f"{args.seeds} seeds", text))
     print(sections[-1][1])
 
     print(f"\n2. The 7 x 7 eta/lambda grid (logspace(-5, 1, 7) each), {args.grid_epochs} epochs, "

@@ -20,4 +20,12 @@ def test_benchmark_runs_and_writes_its_results(tmp_path):
     assert report.startswith("# Benchmark results, 20")
     assert "| utils.fit (numpy) |" in report and "| scikit-learn sgd, 1 BLAS thread |" in report
     assert "| grid_search_all_at_once |" in report
+    # The references that say how far the targets can be reached: the leanest numpy loop, which trains the
+    # same network as utils.fit (so the same test accuracies), and the matrix products alone.
+    cells = [line.split(" | ") for line in report.splitlines() if line.startswith("| ")]
+    rows = {row[0].strip("| "): row for row in cells}
+    assert rows["leanest numpy loop (a reference, not course code)"][3] == rows["utils.fit (numpy)"][3]
+    assert "matrix products alone (a floor: every numpy training computes them)" in rows
+    assert "matrix products alone, same chunks and threads (a floor)" in rows
+    assert "the matrix products alone take" in report
     assert "identical accuracies in every cell: yes" in report

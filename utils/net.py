@@ -182,7 +182,8 @@ def _record(history, net, loss, metric, x, y, x_val, y_val):
 
 def _show_progress(bar, history):
     """The latest training (or else validation) loss and metric, next to the progress bar."""
-    for losses, metrics in ((history.train_loss, history.train_accuracy), (history.val_loss, history.val_accuracy)):
+    for losses, metrics in [(history.train_loss, history.train_accuracy),
+                            (history.val_loss, history.val_accuracy)]:
         if losses:
             # refresh=False: the bar redraws at its own pace, not once per epoch (slow in a notebook).
             bar.set_postfix(loss=f"{losses[-1]:.4f}", acc=f"{metrics[-1]:.3f}", refresh=False)
