@@ -134,7 +134,7 @@ def fit(net, x, y, loss, epochs=10, batch_size=32, eta=0.01, lmbda=0.0, optimize
     to the weight gradients (L2 on weights, not biases), and let the optimiser (default: Constant(eta))
     change the parameters. x_val, y_val: optional validation data, measured after every epoch.
     record_train: measure the loss and metric on (x, y) after every epoch too, for learning curves. That is
-    a full forward pass over the training set, about 40% of the time of a digits epoch; with False, History's
+    a full forward pass over the training set, about a third of the time of a digits epoch; with False, History's
     train lists stay empty and training is faster (grid searches, benchmarks). The parameters are the same.
     A run whose parameters overflow stops and is marked in `History.diverged`: no warning is raised.
     """
