@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))  # run from anywhere: the course's own utils, not 
 
 import utils  # noqa: E402
 from utils import SoftmaxCrossEntropy, accuracy, fit, grid_search, grid_search_all_at_once, load_digits, make_mlp  # noqa: E402,E501
-from utils.search import CELLS_PER_CHUNK, THREADS  # noqa: E402
+from utils.search import THREADS, chunks_of_cells  # noqa: E402
 
 try:
     import torch
@@ -162,7 +162,7 @@ def matrix_products_alone(x, epochs, n_cells=None, batch_size=100, seed=0):
 def products_of_the_grid(x, n_cells, epochs):
     """`matrix_products_alone` for a grid of n_cells networks, in the chunks and threads of
     grid_search_all_at_once."""
-    chunks = np.array_split(np.arange(n_cells), max(1, round(n_cells / CELLS_PER_CHUNK)))
+    chunks = chunks_of_cells(n_cells)
     with threadpool_limits(1), ThreadPoolExecutor(THREADS) as pool:
         list(pool.map(lambda chunk: matrix_products_alone(x, epochs, n_cells=len(chunk)), chunks))
 

@@ -89,7 +89,7 @@ def grid_search_all_at_once(sizes, x_train, y_train, x_test, y_test, etas, lmbda
     result = _empty_result(etas, lmbdas)
     # Cell g is (etas[g // n_lambda], lmbdas[g % n_lambda]): row-major, like the result's arrays.
     eta_cells, lmbda_cells = np.repeat(etas, len(lmbdas)), np.tile(lmbdas, len(etas))
-    chunks = np.array_split(np.arange(eta_cells.size), max(1, round(eta_cells.size / CELLS_PER_CHUNK)))
+    chunks = chunks_of_cells(eta_cells.size)
     bar = tqdm(total=len(chunks) * epochs, desc="grid (chunk epochs)", disable=not progress, leave=False)
 
     def train(cells):
@@ -107,6 +107,11 @@ def grid_search_all_at_once(sizes, x_train, y_train, x_test, y_test, etas, lmbda
     bar.close()
     result.diverged[...] = np.isnan(result.test_accuracy)  # every cell that did not diverge got an accuracy
     return result
+
+
+def chunks_of_cells(n_cells):
+    """The cell numbers 0 .. n_cells - 1 cut into chunks of about CELLS_PER_CHUNK, as trained at once."""
+    return np.array_split(np.arange(n_cells), max(1, round(n_cells / CELLS_PER_CHUNK)))
 
 
 class _Stack:
