@@ -10,16 +10,31 @@ import argparse
 import sys
 
 from autograder import release
+from autograder.demo import DEMO_TIMEOUT
+from autograder.options import GradingOptions, SandboxUnavailable
 
 
 def add_grading_options(parser):
-    """Options shared by `grade` and `demo`."""
-    parser.add_argument("--workers", type=int, default=None, help="grading processes (default: number of cores)")
-    parser.add_argument("--timeout", type=int, default=None,
+    """Options shared by `grade` and `demo`; their defaults and reasons live in options.GradingOptions."""
+    defaults = GradingOptions()
+    parser.add_argument("--workers", type=int, default=defaults.workers,
+                        help="notebooks graded at once (default: number of cores)")
+    parser.add_argument("--timeout", type=int, default=defaults.cell_timeout,
                         help="seconds a cell may run (default: the course's ExecutePreprocessor.timeout)")
-    parser.add_argument("--notebook-timeout", type=int, default=600, help="seconds a whole notebook may run")
-    parser.add_argument("--memory", type=int, default=4096, help="memory limit of a student's kernel (MB)")
+    parser.add_argument("--notebook-timeout", type=int, default=defaults.notebook_timeout,
+                        help=f"seconds a whole notebook may run (default: {defaults.notebook_timeout})")
+    parser.add_argument("--memory", type=int, default=defaults.memory_mb,
+                        help=f"memory limit of a student's kernel in MB (default: {defaults.memory_mb})")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="grade without bubblewrap where it cannot run: limits only, and student code can "
+                             "read whatever you can read (README, Isolation)")
     parser.add_argument("--no-progress", action="store_true", help="do not show the progress bar")
+
+
+def grading_options(args):
+    """The GradingOptions the command line asked for."""
+    return GradingOptions(cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout,
+                          memory_mb=args.memory, workers=args.workers, sandbox=not args.no_sandbox)
 
 
 def main(argv=None):
@@ -46,7 +61,7 @@ def main(argv=None):
                       help="rewrite the demo class in demo/ from source/ and release/ first")
     demo.add_argument("--skip-release", action="store_true", help="use release/ as it is")
     add_grading_options(demo)
-    demo.set_defaults(timeout=30)
+    demo.set_defaults(timeout=DEMO_TIMEOUT)
 
     validate = commands.add_parser("validate", help="run a notebook's visible tests and say which pass")
     validate.add_argument("notebook", help="the student's .ipynb file")
@@ -57,6 +72,17 @@ def main(argv=None):
     pdf.add_argument("out", nargs="?", default=None, help="where the PDFs go (default: FEEDBACK-pdf beside it)")
 
     args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except SandboxUnavailable as error:
+        print(f"Cannot grade safely here: {error}.\nInstall bubblewrap, or pass --no-sandbox to grade with the "
+              "resource limits only (student code can then read whatever you can read; README, Isolation).",
+              file=sys.stderr)
+        return 2
+
+
+def run(args):
+    """Carry out the parsed command line."""
     if args.command == "release":
         release.generate(args.assignments)
         print("release/ and solutions/ regenerated from source/")
@@ -64,16 +90,14 @@ def main(argv=None):
         from autograder.grade import grade as grade_class
         from autograder.reports import format_table
         result = grade_class(args.assignment, args.submissions, course_root=args.course_root,
-                             gradebook=args.gradebook, output=args.output, workers=args.workers,
-                             timeout=args.timeout, notebook_timeout=args.notebook_timeout,
-                             memory_mb=args.memory, progress=not args.no_progress)
+                             gradebook=args.gradebook, output=args.output, options=grading_options(args),
+                             progress=not args.no_progress)
         print(format_table(result.assignment, result.table))
         print(f"\nReports: {result.reports_dir} (grades.csv, status.txt, summary.md, feedback/)")
     elif args.command == "demo":
         from autograder import demo as demo_module
-        demo_module.run(regenerate_class=args.regenerate, skip_release=args.skip_release, workers=args.workers,
-                        timeout=args.timeout, notebook_timeout=args.notebook_timeout, memory_mb=args.memory,
-                        progress=not args.no_progress)
+        demo_module.run(regenerate_class=args.regenerate, skip_release=args.skip_release,
+                        options=grading_options(args), progress=not args.no_progress)
     elif args.command == "validate":
         from autograder.validate import report, run_visible_tests
         results = run_visible_tests(args.notebook, timeout=args.timeout)

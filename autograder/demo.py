@@ -21,6 +21,7 @@ import nbformat
 
 from autograder import derive, release
 from autograder.course import Assignment
+from autograder.options import GradingOptions
 from autograder.release import COURSE_ROOT
 
 DEMO_DIR = COURSE_ROOT / "demo"
@@ -120,8 +121,8 @@ def regenerate(course_root=COURSE_ROOT):
     return names
 
 
-def run(regenerate_class=False, skip_release=False, workers=None, timeout=DEMO_TIMEOUT, notebook_timeout=600,
-        memory_mb=4096, progress=True, course_root=COURSE_ROOT):
+def run(regenerate_class=False, skip_release=False, options=GradingOptions(cell_timeout=DEMO_TIMEOUT), progress=True,
+        course_root=COURSE_ROOT):
     """Build release/ and solutions/, grade every demo class, print the grade tables and where reports are."""
     from autograder.grade import grade
     from autograder.reports import format_table
@@ -145,8 +146,7 @@ def run(regenerate_class=False, skip_release=False, workers=None, timeout=DEMO_T
             print(f"No demo class for {name} (run: python -m autograder demo --regenerate)")
             continue
         result = grade(name, course_root / "demo" / name, course_root=course_root, gradebook=build / "gradebook.db",
-                       output=build, workers=workers, timeout=timeout or DEMO_TIMEOUT,
-                       notebook_timeout=notebook_timeout, memory_mb=memory_mb, progress=progress)
+                       output=build, options=options, progress=progress)
         print(f"\n{name}\n{format_table(result.assignment, result.table)}\n", flush=True)
         print((result.reports_dir / "status.txt").read_text(), flush=True)
         graded.append(result.reports_dir)

@@ -25,16 +25,11 @@ from sqlalchemy.exc import SAWarning
 from tqdm.auto import tqdm
 from traitlets.config import Config
 
-from autograder import pool, reports, submissions
+from autograder import pool, reports, sandbox, submissions
 from autograder.course import Assignment, load_config
+from autograder.options import GradingOptions, SandboxUnavailable
 from autograder.release import COURSE_ROOT, nbgrader_environment
-from autograder.sandbox import UID_BLOCK, UidBlock, can_isolate
 from autograder.worker import run_converter
-
-# What student code may see of the course root; everything else there (source/, solutions/, the gradebook,
-# .git, tests/, submissions, reports) is hidden from isolated kernels.
-PUBLIC = {".venv", "utils", "autograder", "release", "notebooks", "docs", "README.md", "pyproject.toml",
-          "environment.yml", "LICENSE"}
 
 
 @dataclass
@@ -48,13 +43,14 @@ class ClassResult:
 
 
 def grade(assignment, source, course_root=COURSE_ROOT, gradebook=None, output=None, reports_dir=None,
-          workers=None, timeout=None, notebook_timeout=600, memory_mb=4096, file_size_mb=100, progress=True):
+          options=GradingOptions(), progress=True):
     """Grade every submission of `assignment` found in `source` (folder or zip); returns a ClassResult.
 
-    timeout: seconds per cell (default: the course's ExecutePreprocessor.timeout); notebook_timeout: seconds
-    per notebook; memory_mb, file_size_mb: limits of a student's kernel; workers: processes (default: cores).
+    options: a GradingOptions (limits, timeouts, workers, sandbox; see options.py).
     """
     course_root = Path(course_root).resolve()
+    if options.sandbox and sandbox.unavailable():
+        raise SandboxUnavailable(sandbox.unavailable())
     os.environ["PATH"] = nbgrader_environment()["PATH"]  # for the nbgrader run in this process and its workers
     config = load_config(course_root)
     asg = Assignment.read(course_root, assignment)
@@ -64,20 +60,11 @@ def grade(assignment, source, course_root=COURSE_ROOT, gradebook=None, output=No
     db_url = f"sqlite:///{Path(gradebook).resolve()}" if gradebook else config.CourseDirectory.get(
         "db_url", f"sqlite:///{course_root / 'gradebook.db'}")
     reports_dir = Path(reports_dir or output / "reports").resolve() / assignment
-    workers = min(workers or os.cpu_count() or 1, UID_BLOCK)
+    workers = options.workers or os.cpu_count() or 1
     work = Path(tempfile.mkdtemp(prefix="autograder-work-"))
     os.chmod(work, 0o700)
-    hidden = [str(p) for p in course_root.iterdir() if p.name not in PUBLIC and not p.name.endswith(".egg-info")]
-    hidden += [str(work), str(output / "submitted"), str(output / "autograded"), str(reports_dir),
-               str(Path(source).resolve()), db_url.replace("sqlite:///", "")]
-    options = {"timeout": timeout, "notebook_timeout": notebook_timeout, "memory_mb": memory_mb,
-               "cpu_seconds": notebook_timeout + 60, "file_size_mb": file_size_mb, "hide": hidden,
-               "matplotlib_cache": str(work / "matplotlib")}
-    # Isolated kernels of worker i run as uid uid_base + i, from a block no other grading run uses.
-    uids = UidBlock() if can_isolate() else None
-    options["uid_base"] = uids.base if uids else -1
     setup = {"template": str(work / "template"), "assignment": assignment, "course_config": config,
-             "options": options, "work": str(work)}
+             "options": options, "work": str(work), "matplotlib_cache": str(work / "matplotlib")}
     try:
         # the font cache, the workers' start-up and the template are made at the same time
         font_cache = _start_matplotlib_cache(work / "matplotlib")
@@ -98,15 +85,13 @@ def grade(assignment, source, course_root=COURSE_ROOT, gradebook=None, output=No
                                 refresh=False)
                 bar.update()
 
-            workers_pool.run(tasks, notebook_timeout + 180, on_result)
+            workers_pool.run(tasks, options.worker_deadline, on_result)
             bar.close()
         _copy_submitted(imported, output, assignment, source)
         _record(db_url, asg, imported, result.results)
         result.table = reports.write(reports_dir, asg, db_url, imported, result.results)
         return result
     finally:
-        if uids:
-            uids.release()
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -17,10 +17,8 @@ class _Worker:
     def __init__(self, setup, index):
         self.setup, self.index = setup, index
         self.task, self.deadline = None, None
-        options = dict(setup["options"], uid=setup["options"]["uid_base"] + index
-                       if setup["options"]["uid_base"] >= 0 else -1)
         self.connection, child = CONTEXT.Pipe()
-        self.process = CONTEXT.Process(target=worker_module.serve, args=(child, dict(setup, options=options)),
+        self.process = CONTEXT.Process(target=worker_module.serve, args=(child, dict(setup, worker_index=index)),
                                        daemon=True)
         self.process.start()
         child.close()
@@ -53,8 +51,8 @@ def failed(task, reason):
 class Pool:
     """`workers` grading processes, started at once so that they import nbgrader while the caller prepares.
 
-    setup: what worker.Grader needs (see worker.py), plus options["uid_base"] (uid of worker 0's kernels,
-    -1 for none). Use as a context manager; run() may be called once the template in setup exists.
+    setup: what worker.Grader needs (see worker.py) but the worker's index, which each worker gets. Use as a
+    context manager; run() may be called once the template in setup exists.
     """
 
     def __init__(self, setup, workers):
@@ -97,7 +95,7 @@ class Pool:
 
 
 def _restart(w, reason, on_result, kill=False):
-    """Report w's task as failed, kill w and return a fresh worker with the same index (and kernel uid)."""
+    """Report w's task as failed, kill w and return a fresh worker with the same index (and kernels' uid)."""
     if not w.ready:
         w.stop(kill=True)
         raise RuntimeError("a grading worker could not start (its error is printed above)")

@@ -1,31 +1,38 @@
-"""nbgrader preprocessors that make autograding dependable; grade.py adds them to nbgrader's own pipeline.
+"""nbgrader preprocessors that make autograding dependable and fair; worker.py adds them to nbgrader's pipeline.
 
 Sanitizing (before nbgrader's ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
 CheckCellMetadata):
 - RepairCells: puts back what students break in the notebook's structure: deleted test cells, cells whose
-  nbgrader metadata was stripped, duplicated or unknown grade ids. nbgrader then restores the content of
-  every read-only cell (OverwriteCells compares checksums) and re-inserts hidden tests.
-Autograding (RobustExecute replaces nbgrader's Execute; StderrIsNotFailure runs right after it):
-- RobustExecute: a per-cell timeout with a message a student understands, a dead kernel fails only the cell
-  that killed it (the kernel is restarted and the cells before are re-run), a time budget per notebook, and
-  output limited in bytes and figures while it is produced.
+  nbgrader metadata was stripped, duplicated or unknown grade ids, cells moved out of the assignment's order.
+  nbgrader then restores the content of every read-only cell (OverwriteCells compares checksums) and
+  re-inserts hidden tests.
+Autograding (around nbgrader's SaveAutoGrades):
+- AuditStudentCode: reads every cell a student could edit for constructs that tamper with testing (audit.py).
+- RobustExecute (replaces nbgrader's Execute): read-only cells run through the judge (judge.py) and are scored
+  from its signed verdict; per-cell timeouts in words; a dead kernel fails only the cell that killed it;
+  a time budget per notebook; output limited in bytes and figures while it is produced.
 - StderrIsNotFailure: text on stderr in a test cell (a warning) no longer scores the test 0; errors still do.
+- WithholdForReview (after SaveAutoGrades): when tampering was found, the tests from that point on keep their
+  scores but are marked for manual grading (formgrader lists them), with the reason in the cell and comment.
 
 Every preprocessor records what it did, in words, in the notebook's metadata ("autograder" -> "notes"), where
 the grading worker reads it for the student's status line.
 """
 import copy
+import hmac
 import json
+import secrets
 import time
 
 import nbformat
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.client import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import from_dict
+from nbgrader.api import Gradebook
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Integer, Unicode
 
-from autograder.sandbox import SandboxKernelManager
+from autograder import audit, judge, sandbox
 
 
 def add_note(nb, grade_id, text):
@@ -35,13 +42,25 @@ def add_note(nb, grade_id, text):
         notes.append([grade_id, text])
 
 
+def record_tampering(nb, index, grade_id, line, how, what):
+    """Record a construct that changes how tests judge: cell `index` (grade_id or ""), found `how`."""
+    found = nb.metadata.setdefault("autograder", {}).setdefault("tampering", [])
+    entry = {"cell": index, "grade_id": grade_id, "line": line, "how": how, "what": what}
+    if entry not in found:
+        found.append(entry)
+
+
+def tampering(nb):
+    return nb.metadata.get("autograder", {}).get("tampering", [])
+
+
 def _nbgrader(cell):
     return cell.metadata.get("nbgrader", {})
 
 
-def _error_output(ename, evalue):
+def _error_output(ename, evalue, traceback=None):
     return from_dict({"output_type": "error", "ename": ename, "evalue": evalue,
-                      "traceback": [f"\x1b[0;31m{ename}\x1b[0m: {evalue}"]})
+                      "traceback": traceback or [f"\x1b[0;31m{ename}\x1b[0m: {evalue}"]})
 
 
 _BLANK = from_dict({"output_type": "stream", "name": "stdout", "text": ""})
@@ -69,7 +88,30 @@ class RepairCells(NbGraderPreprocessor):
         self._drop_bad_ids(nb, release)
         matched = self._match(nb, release)
         nb.cells = self._rebuild(nb, release, matched)
+        nb.cells = self._reorder(nb, release)
         return nb, resources
+
+    def _reorder(self, nb, release):
+        """Put nbgrader cells moved out of the release's order back (nbgrader issue 1941). Each nbgrader cell
+        moves with the cells the student added after it; the cells before the first nbgrader cell stay first."""
+        order = {_nbgrader(cell)["grade_id"]: r for r, cell in enumerate(release.cells) if "grade_id" in _nbgrader(cell)}
+        head, groups = [], []
+        for cell in nb.cells:
+            grade_id = _nbgrader(cell).get("grade_id")
+            if grade_id in order:
+                groups.append((order[grade_id], [cell]))
+            elif groups:
+                groups[-1][1].append(cell)
+            else:
+                head.append(cell)
+        ranks = [rank for rank, _ in groups]
+        if ranks == sorted(ranks):
+            return nb.cells
+        moved = [_nbgrader(group[0])["grade_id"] for (rank, group), before in zip(groups, [-1, *ranks])
+                 if rank < before]
+        add_note(nb, "", "cells were out of the assignment's order and were put back (" + ", ".join(moved[:4])
+                 + (", ..." if len(moved) > 4 else "") + " had been moved)")
+        return head + [cell for _, group in sorted(groups, key=lambda g: g[0]) for cell in group]
 
     def _drop_bad_ids(self, nb, release):
         """Remove nbgrader metadata that nbgrader would choke on: unknown ids, duplicates, missing keys."""
@@ -162,65 +204,169 @@ class RepairCells(NbGraderPreprocessor):
         return cells
 
 
-class RobustExecute(Execute):
-    """nbgrader's Execute, made to survive what student code does to a kernel.
+def is_instructor_cell(cell):
+    """A read-only code cell of the assignment (setup or test): nbgrader restored its source before grading."""
+    meta = _nbgrader(cell)
+    return cell.cell_type == "code" and bool(meta.get("locked") or meta.get("grade")) and not meta.get("solution")
 
+
+def is_test_cell(cell):
+    meta = _nbgrader(cell)
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def _signed_verdict(output, nonce, key):
+    """The judge's verdict in an output, if it is one, carries this cell's nonce and a valid signature."""
+    verdict = output.get("data", {}).get(judge.VERDICT_MIME) if output.output_type == "display_data" else None
+    if not isinstance(verdict, dict) or verdict.get("nonce") != nonce:
+        return None
+    verdict = json.loads(json.dumps(verdict))
+    valid = hmac.compare_digest(str(verdict.get("signature", "")), judge.signature(key, verdict))
+    return verdict if valid else None
+
+
+class RobustExecute(Execute):
+    """nbgrader's Execute, made to survive what student code does to a kernel and to judge fairly.
+
+    - Read-only cells (setup and tests) are not sent to the kernel as they are: each is run by the judge
+      (judge.py) that the sandbox loads before any student code, and scored from its signed verdict. A test
+      the kernel did not run as written fails, and the notebook is flagged for review.
     - A cell that runs longer than `timeout` is interrupted and fails with a message in plain words.
     - A cell that kills the kernel (os._exit, a crash, running out of memory or CPU time) fails; a new kernel
-      re-runs the cells before it and grading goes on with the next cell (at most `max_restarts` times).
-    - After `notebook_timeout` seconds the remaining cells are not run and fail with a note.
+      re-runs the cells before it (except those that killed a kernel) and grading goes on with the next cell,
+      for as long as the notebook's time budget `notebook_timeout` lasts. After that the remaining cells
+      are not run and fail with a note.
     - Output is limited while it arrives: `max_text_bytes` of text and `max_figures` images per cell,
       `max_output_bytes` for all outputs of the notebook.
     Every failure ends up as an error output in the cell concerned, so nbgrader scores it 0.
     """
 
     notebook_timeout = Integer(600, help="time budget of the whole notebook (s)").tag(config=True)
-    max_restarts = Integer(3, help="kernel restarts allowed per notebook").tag(config=True)
     max_text_bytes = Integer(100_000, help="text output kept per cell (bytes)").tag(config=True)
     max_figures = Integer(10, help="images kept per cell").tag(config=True)
     max_output_bytes = Integer(10_000_000, help="all outputs kept per notebook (bytes)").tag(config=True)
+    answers_notebook = Unicode("", help="path of the source notebook (its solution cells say which names are "
+                                        "the student's answers); {assignment} and {notebook} are replaced"
+                               ).tag(config=True)
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("kernel_manager_class", SandboxKernelManager)
-        super().__init__(*args, **kwargs)
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        km.kernel_spec_manager = sandbox.kernel_spec_manager()  # where the grading kernel spec is
+        return km
 
     def preprocess(self, nb, resources=None, km=None):
         NotebookClient.__init__(self, nb, km)
         self.reset_execution_trackers()
-        self._check_assign_resources(resources)
+        self.resources = resources
         self.error_on_timeout = {
             "ename": "TimeoutError",
             "evalue": f"this cell ran longer than {self.timeout} seconds and was stopped. Look for a loop that "
                       "never ends, or work that is much bigger than the question needs.",
             "traceback": [f"TimeoutError: this cell ran longer than {self.timeout} seconds and was stopped."],
         }
+        self._plan = self._judge_plan(resources)
         self._total_bytes = 0
         self._replaying = False
         deadline = time.monotonic() + self.notebook_timeout
         finished = []  # code cells that ran to the end (with or without an error), to re-run after a restart
-        index, restarts = 0, 0
-        while index < len(self.nb.cells):
-            with self.setup_kernel():
+        killers = set()  # cells that stopped a kernel: never re-run
+        index = 0
+        while index < len(self.nb.cells) and time.monotonic() < deadline:
+            with self.setup_kernel(judge_packages=self._plan["packages"], judge_imports=self._plan["imports"]):
                 info = self.wait_for_reply(self.kc.kernel_info())
                 self.nb.metadata["language_info"] = info["content"]["language_info"]
-                if restarts and not self._replay(finished):
-                    break
-                while index < len(self.nb.cells):
-                    if time.monotonic() > deadline:
-                        break
+                if not self._replay(finished, killers, deadline):
+                    continue  # a re-run cell stopped this kernel too: start another without it
+                while index < len(self.nb.cells) and time.monotonic() < deadline:
                     try:
                         self.preprocess_cell(self.nb.cells[index], resources, index)
                     except (DeadKernelError, CellTimeoutError) as error:
                         self._kernel_lost(index, error)
-                        index, restarts = index + 1, restarts + 1
+                        killers.add(index)
+                        index += 1
                         break
                     finished.append(index)
                     index += 1
-            if time.monotonic() > deadline or restarts > self.max_restarts:
-                break
         self._not_run(index, deadline)
         self.set_widgets_metadata()
         return self.nb, self.resources
+
+    def _judge_plan(self, resources):
+        """What the judge needs: the modules read-only cells import (the testing surface) and, for each
+        read-only cell, the names it binds that are not the student's answers."""
+        instructor = [cell.source for cell in self.nb.cells if is_instructor_cell(cell)]
+        modules = sorted(set(audit.imported_names(instructor).values()))
+        answers = set()
+        if self.answers_notebook and resources and "nbgrader" in resources:
+            ids = resources["nbgrader"]
+            path = self.answers_notebook.format(assignment=ids["assignment"], notebook=ids["notebook"])
+            for cell in nbformat.read(path, as_version=4).cells:
+                if _nbgrader(cell).get("solution") and cell.cell_type == "code":
+                    answers.update(audit.bound_names(cell.source))
+        return {"imports": modules, "packages": sorted({m.split(".")[0] for m in modules} | {"numpy"}),
+                "answers": answers}
+
+    def _replay(self, finished, killers, deadline):
+        """Re-run the cells that ran before the kernel was lost, keeping their first outputs. False if one of
+        them stops the kernel again: it joins `killers` and will not be re-run."""
+        self._replaying = True
+        try:
+            for index in finished:
+                if index in killers or time.monotonic() > deadline:
+                    continue
+                original = self.nb.cells[index]
+                try:
+                    self._execute(copy.deepcopy(original), index, store_history=False)
+                except (DeadKernelError, CellTimeoutError):
+                    killers.add(index)
+                    add_note(self.nb, _nbgrader(original).get("grade_id", ""),
+                             "stopped the kernel again when it was re-run after a restart; it was left out")
+                    return False
+                finally:
+                    self.nb.cells[index] = original
+            return True
+        finally:
+            self._replaying = False
+
+    def _execute(self, cell, index, store_history=True):
+        """Run one cell: a read-only cell through the judge, any other as it is."""
+        if not is_instructor_cell(cell):
+            return self.execute_cell(cell, index, store_history=store_history)
+        grade_id = _nbgrader(cell).get("grade_id", f"cell {index}")
+        nonce = secrets.token_hex(16)
+        binds = [name for name in audit.bound_names(cell.source) if name not in self._plan["answers"]]
+        stand_in = copy.deepcopy(cell)
+        stand_in.source = (f"__autograder__({nonce!r}, {grade_id!r}, {cell.source!r}, {binds!r}, "
+                           f"{is_test_cell(cell)!r})")
+        self.execute_cell(stand_in, index, store_history=store_history)
+        key = self.km.provisioner.judge_key
+        verdicts = [v for v in (_signed_verdict(out, nonce, key) for out in stand_in.outputs) if v]
+        timed_out = [out for out in stand_in.outputs if out.output_type == "error"
+                     and out.get("evalue") == self.error_on_timeout["evalue"]]
+        # what the kernel reported itself is not trusted: errors and results come from the verdict
+        outputs = [out for out in stand_in.outputs if out.output_type not in {"error", "execute_result"}
+                   and judge.VERDICT_MIME not in out.get("data", {})] + timed_out
+        if len(verdicts) == 1:
+            verdict = verdicts[0]
+            if not verdict["passed"] and not timed_out:
+                error = verdict["error"]
+                outputs.append(_error_output(error["ename"], error["evalue"], error["traceback"]))
+            elif verdict["passed"] and verdict["result"] is not None:
+                outputs.append(from_dict({"output_type": "execute_result", "metadata": {}, "data": {
+                    "text/plain": verdict["result"]}, "execution_count": stand_in.execution_count}))
+            if verdict["restored"] and not self._replaying:
+                record_tampering(self.nb, index, grade_id, None, "at run time", "had changed "
+                                 + ", ".join(verdict["restored"][:6]) + "; the originals were used")
+        elif not timed_out:
+            outputs.append(_error_output("NotJudged", "the grader could not run this read-only cell as written: "
+                                                      "the notebook changed how the Python kernel runs code"))
+            if not self._replaying:
+                record_tampering(self.nb, index, grade_id, None, "at run time",
+                                 "the kernel did not run it as written (its result never reached the grader)")
+        cell.outputs = outputs
+        cell.execution_count = stand_in.execution_count
+        self.nb.cells[index] = cell  # nbclient put the stand-in in its place
+        return cell
 
     def _kernel_lost(self, index, error):
         """Fail the cell that killed or hung the kernel, in words."""
@@ -237,26 +383,9 @@ class RobustExecute(Execute):
         add_note(self.nb, grade_id, "stopped the Python kernel" if isinstance(error, DeadKernelError)
                  else "ran forever and ignored the interrupt")
 
-    def _replay(self, finished):
-        """Re-run the cells that ran before the kernel was lost, keeping their first outputs; False if it dies."""
-        self._replaying = True
-        try:
-            for index in finished:
-                original = self.nb.cells[index]
-                self.execute_cell(copy.deepcopy(original), index, store_history=False)
-                self.nb.cells[index] = original
-            return True
-        except (DeadKernelError, CellTimeoutError):
-            add_note(self.nb, "", "the kernel stopped again while re-running earlier cells")
-            return False
-        finally:
-            self._replaying = False
-
     def _not_run(self, start, deadline):
         """Fail every code cell from start on that did not run (a cell without output would score full marks)."""
-        late = time.monotonic() > deadline
-        reason = (f"the notebook used up its {self.notebook_timeout} s time budget" if late
-                  else "the Python kernel stopped too many times")
+        reason = f"the notebook used up its {self.notebook_timeout} s time budget"
         for cell in self.nb.cells[start:]:
             if cell.cell_type == "code" and cell.source.strip():
                 cell.outputs = [_error_output("NotRun", f"this cell was not run: {reason}.")]
@@ -266,7 +395,7 @@ class RobustExecute(Execute):
     def preprocess_cell(self, cell, resources, index):
         self._cell_text = self._cell_figures = 0
         self._dropped = set()
-        cell, resources = super().preprocess_cell(cell, resources, index)
+        cell = self._execute(cell, index)
         if cell.cell_type != "code":
             return cell, resources
         cell.outputs = [out for out in cell.outputs if not _is_blank(out)]
@@ -283,8 +412,8 @@ class RobustExecute(Execute):
 
     def output(self, outs, msg, display_id, cell_index):
         out = super().output(outs, msg, display_id, cell_index)
-        if out is None or self._replaying:
-            return out
+        if out is None or self._replaying or judge.VERDICT_MIME in out.get("data", {}):
+            return out  # a verdict is never cut: the test's score depends on it
         size = len(json.dumps(out))
         if out.output_type == "stream":
             room = min(self.max_text_bytes - self._cell_text, self.max_output_bytes - self._total_bytes)
@@ -335,3 +464,75 @@ class StderrIsNotFailure(NbGraderPreprocessor):
         for grade_id in sorted(resources.pop("autograder_warned", ())):
             add_note(nb, grade_id, "printed warnings (not counted against the test)")
         return nb, resources
+
+
+class AuditStudentCode(NbGraderPreprocessor):
+    """Flag constructs in the cells a student could edit that change how tests judge (see audit.py).
+
+    Read-only cells are the instructor's (nbgrader has restored them by now); every other code cell is
+    audited, with the notebook's imports (so that `np` is known to be numpy) and the names of the functions
+    and classes read-only cells define (redefining one is flagged).
+    """
+
+    def preprocess(self, nb, resources):
+        code = [cell for cell in nb.cells if cell.cell_type == "code"]
+        modules = audit.imported_names(cell.source for cell in code)
+        protected = {name for cell in code if is_instructor_cell(cell) for name in audit.defined_functions(cell.source)}
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code" or is_instructor_cell(cell):
+                continue
+            for finding in audit.audit_cell(cell.source, modules, protected):
+                record_tampering(nb, index, _nbgrader(cell).get("grade_id", ""), finding.line, "in the code",
+                                 finding.construct)
+        return nb, resources
+
+
+class WithholdForReview(NbGraderPreprocessor):
+    """When tampering was found, withhold the tests from that point on for a person to review.
+
+    Their autograded scores (judged on the restored testing surface) stay, but nbgrader marks them as needing
+    manual grading, so formgrader lists the submission; the test cells and the answer cell's comment say why.
+    Runs after SaveAutoGrades.
+    """
+
+    def preprocess(self, nb, resources):
+        found = tampering(nb)
+        if not found:
+            return nb, resources
+        first = min(entry["cell"] for entry in found)
+        withheld = [cell for index, cell in enumerate(nb.cells) if index >= first and is_test_cell(cell)]
+        reasons = [self._where(nb, entry) + entry["what"] for entry in found]
+        message = ("[autograder] This test is withheld for manual review because the notebook changes how tests "
+                   "judge: " + "; ".join(reasons[:3]) + ("; ..." if len(reasons) > 3 else "") + "\n")
+        for cell in withheld:
+            cell.outputs.append(from_dict({"output_type": "stream", "name": "stdout", "text": message}))
+        ids = resources["nbgrader"]
+        with Gradebook(ids["db_url"]) as gb:
+            for cell in withheld:
+                grade = gb.find_grade(_nbgrader(cell)["grade_id"], ids["notebook"], ids["assignment"], ids["student"])
+                grade.needs_manual_grade = True
+            for grade_id in self._answer_cells(nb, found):
+                comment = gb.find_comment(grade_id, ids["notebook"], ids["assignment"], ids["student"])
+                comment.auto_comment = "Autograder: " + "; ".join(reasons)
+            gb.db.commit()
+        nb.metadata["autograder"]["withheld"] = [_nbgrader(cell)["grade_id"] for cell in withheld]
+        add_note(nb, "", "tampering flagged, tests from " + (_nbgrader(withheld[0])["grade_id"] if withheld else "-")
+                 + " on withheld for manual review: " + "; ".join(reasons))
+        return nb, resources
+
+    @staticmethod
+    def _where(nb, entry):
+        name = entry["grade_id"] or f"cell {entry['cell'] + 1}"
+        return f"{name}" + (f" line {entry['line']}" if entry["line"] else "") + ": "
+
+    @staticmethod
+    def _answer_cells(nb, found):
+        """The answer cell at or before each flagged cell (its comment box in formgrader carries the reason)."""
+        answers = []
+        for entry in found:
+            before = [_nbgrader(cell)["grade_id"] for cell in nb.cells[:entry["cell"] + 1]
+                      if _nbgrader(cell).get("solution")]
+            after = [_nbgrader(cell)["grade_id"] for cell in nb.cells if _nbgrader(cell).get("solution")]
+            if before or after:
+                answers.append((before or after)[-1 if before else 0])
+        return list(dict.fromkeys(answers))

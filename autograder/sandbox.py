@@ -1,104 +1,91 @@
-"""Run student code in a kernel that cannot harm the grader: resource limits, a private folder, no network.
+"""Run student code in a kernel that sees only what it must, with limits, and a judge loaded before it.
 
-`SandboxKernelManager` is the kernel manager nbgrader's Execute uses while grading. It starts the kernel through
-the launcher confine.py,
+`SandboxProvisioner` is a jupyter_client kernel provisioner, the supported way to change how a kernel is
+launched (registered in pyproject.toml as "autograder-sandbox"; the kernel spec in kernels/ names it). The
+grading kernel is started as
 
-    python autograder/confine.py '<json limits>' -- python -m ipykernel_launcher -f kernel.json
+    bwrap ALLOW-LIST -- [setpriv --reuid UID ...] prlimit LIMITS -- python -m ipykernel_launcher -f kernel.json
+        --IPKernelApp.exec_lines=<install the judge (judge.py)>
 
-which, before it becomes the kernel (exec), applies the limits:
-- always: the kernel works in a fresh folder holding only the assignment's data files (not the notebook, not
-  the gradebook); limits on memory (RLIMIT_AS), CPU time (RLIMIT_CPU) and file size (RLIMIT_FSIZE); it is
-  killed when the grading process dies (PR_SET_PDEATHSIG).
-- when the grader runs as root on Linux (as in a container or CI): a network namespace with no network,
-  a mount namespace in which the gradebook, source/, solutions/, the submissions and the grader's work
-  folders are replaced by empty folders, and a uid of its own (no write access to anything of the grader's,
-  a process limit against fork bombs).
-- as another user: the limits only. Student code could then read what the grading user can read; grade as
-  root inside a container (or a throw-away user account) for full isolation.
+- bubblewrap (`bwrap`, the sandbox under Flatpak) gives the kernel new mount, PID, network, IPC and UTS
+  namespaces. Its file system is an allow-list: the system's /usr (and /bin, /lib, a few files of /etc), the
+  course's Python environment, `utils/` and the judge, read-only; its own fresh folder holding the
+  student's data files, read-write; an empty /tmp. Nothing else exists for it: not the gradebook, source/,
+  solutions/, reports/, other students' files, the grader's work folders or anyone's home. No network; the
+  grader talks to it over unix sockets in its folder. It dies with the grader (--die-with-parent), and
+  everything it started dies with it (its PID namespace). jupyter_client starts it in a session of its own.
+- prlimit (util-linux) sets the limits: memory (address space), CPU seconds, largest file, processes.
+- Grading as root, the kernel runs as a uid of its own (61000 + the worker's number, via setpriv), so the
+  process limit counts only its processes. As another user, bwrap needs unprivileged user namespaces
+  (most Linux distributions have them on); the kernel keeps that user's uid inside its own namespace.
+- `sandbox=False` (the grader's --no-sandbox) keeps the limits, the folder and the judge, without bwrap:
+  student code can then read whatever the grading user can read.
 """
-import fcntl
-import json
+import functools
 import os
+import secrets
 import shutil
-import signal
+import subprocess
 import sys
 import tempfile
+from importlib.util import find_spec
 from pathlib import Path
 
-from jupyter_client.manager import AsyncKernelManager
-from traitlets import Bool, Integer, List, Unicode
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.provisioning import LocalProvisioner
+from traitlets import Bool, Integer, Unicode
 
-CONFINE = Path(__file__).with_name("confine.py")  # the launcher, run as a script: no package imports
+KERNEL_NAME = "autograder-sandbox"
+KERNEL_DIRS = [str(Path(__file__).with_name("kernels"))]  # holds kernels/autograder-sandbox/kernel.json
+UID_FIRST = 61000  # kernels of grading worker i run as uid UID_FIRST + i when the grader is root
+ETC_FILES = ["/etc/ld.so.cache", "/etc/localtime", "/etc/fonts", "/etc/passwd", "/etc/group",
+             "/etc/nsswitch.conf", "/etc/hosts", "/etc/mime.types"]
+# jupyter_client interrupts a kernel by sending SIGINT to its process group, which holds bwrap too; bwrap
+# would die of it and take the kernel along. So bwrap is started ignoring SIGINT: the kernel inherits that,
+# and ipykernel installs its own handler while it runs a cell, as it always does.
+IGNORING_SIGINT = "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); os.execv(sys.argv[1], sys.argv[1:])"
+SYSTEM_DIRS = ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
 
 
-def can_isolate():
-    """Whether this process may create namespaces and switch uid (root on Linux)."""
-    return sys.platform.startswith("linux") and os.geteuid() == 0
+def kernel_spec_manager():
+    """A KernelSpecManager that finds the grading kernel spec (and only it)."""
+    return KernelSpecManager(kernel_dirs=KERNEL_DIRS)
 
 
-class SandboxKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernels run in a fresh folder under the limits applied by confine.py."""
+def is_root():
+    return hasattr(os, "geteuid") and os.geteuid() == 0
 
-    memory_mb = Integer(4096, help="address-space limit of the kernel (MB)").tag(config=True)
-    cpu_seconds = Integer(900, help="CPU-time limit of one kernel process (s)").tag(config=True)
-    file_size_mb = Integer(100, help="largest file the kernel may write (MB)").tag(config=True)
-    max_processes = Integer(64, help="process limit of the kernel's uid (isolated kernels only)").tag(config=True)
-    isolate = Bool(True, help="use namespaces and a uid of its own when running as root").tag(config=True)
-    uid = Integer(-1, help="uid for isolated kernels (one per grading worker); -1: nobody").tag(config=True)
-    hide = List(Unicode(), help="folders and files the kernel must not see").tag(config=True)
-    matplotlib_cache = Unicode("", help="prebuilt MPLCONFIGDIR copied into each kernel's folder").tag(config=True)
 
-    sandbox_dir = None
+@functools.lru_cache(maxsize=None)
+def unavailable():
+    """Why bubblewrap cannot run here, in words, or None when it can."""
+    if not sys.platform.startswith("linux"):
+        return f"the sandbox needs Linux (bubblewrap); this is {sys.platform}"
+    bwrap = shutil.which("bwrap")
+    if not bwrap:
+        return "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+    probe = [bwrap, "--ro-bind", "/", "/", "--unshare-pid", "--unshare-net", "--die-with-parent",
+             *([] if is_root() else ["--unshare-user"]), "--", "true"]
+    result = subprocess.run(probe, capture_output=True, text=True)
+    if result.returncode != 0:
+        return ("bubblewrap cannot create namespaces here (" + result.stderr.strip()[:200] + "); as an ordinary "
+                "user it needs unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)")
+    return None
 
-    def _isolated(self):
-        return self.isolate and can_isolate()
 
-    async def _async_pre_start_kernel(self, **kw):
-        source_dir = kw.get("cwd")
-        self.sandbox_dir = tempfile.mkdtemp(prefix="autograder-kernel-")
-        if source_dir and os.path.isdir(source_dir):
-            # the assignment's data files, but not the notebooks (tests and answers stay with the grader)
-            shutil.copytree(source_dir, self.sandbox_dir, dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
-        kw["cwd"] = self.sandbox_dir
-        env = dict(kw.get("env") or os.environ)
-        # one BLAS thread per kernel: workers already use every core, and results do not depend on timing
-        env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
-                   HOME=self.sandbox_dir, IPYTHONDIR=os.path.join(self.sandbox_dir, ".ipython"),
-                   MPLCONFIGDIR=os.path.join(self.sandbox_dir, ".matplotlib"))
-        if self.matplotlib_cache and os.path.isdir(self.matplotlib_cache):
-            shutil.copytree(self.matplotlib_cache, env["MPLCONFIGDIR"], dirs_exist_ok=True)
-        kw["env"] = env
-        self.connection_file = os.path.join(self.sandbox_dir, "kernel.json")
-        if self._isolated():
-            # unix sockets instead of TCP: the kernel lives in a network namespace without loopback
-            self.transport = "ipc"
-            self.ip = os.path.join(self.sandbox_dir, "kernel-ipc")
-        return await super()._async_pre_start_kernel(**kw)
-
-    def format_kernel_cmd(self, extra_arguments=None):
-        limits = {"memory_mb": self.memory_mb, "cpu_seconds": self.cpu_seconds,
-                  "file_size_mb": self.file_size_mb}
-        if self._isolated():
-            limits.update(uid=self.uid if self.uid >= 0 else 65534, max_processes=self.max_processes,
-                          hide=outermost(path for path in self.hide if os.path.exists(path)))
-        command = super().format_kernel_cmd(extra_arguments)
-        return [sys.executable, str(CONFINE), json.dumps(limits), "--", *command]
-
-    async def _async_cleanup_resources(self, restart=False):
-        await super()._async_cleanup_resources(restart=restart)
-        if self._isolated():
-            kill_all_processes_of(self.uid if self.uid >= 0 else 65534)
-        if self.sandbox_dir and not restart:
-            shutil.rmtree(self.sandbox_dir, ignore_errors=True)
-            self.sandbox_dir = None
-
-    # AsyncKernelManager binds cleanup_resources to the base class's function: point it at ours
-    cleanup_resources = _async_cleanup_resources
+@functools.lru_cache(maxsize=None)
+def allowed_paths():
+    """What a kernel may read: the Python installation and environment, and the course packages it imports."""
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+             os.path.dirname(os.path.realpath(sys.executable))}
+    for package in ("utils", "autograder"):
+        spec = find_spec(package)
+        paths.update(spec.submodule_search_locations or [] if spec else [])
+    return outermost(p for p in map(os.path.realpath, paths) if os.path.exists(p) and not p.startswith("/usr/"))
 
 
 def outermost(paths):
-    """The paths that are not inside another one of them (hiding a folder hides what is inside)."""
+    """The paths that are not inside another one of them (binding a folder binds what is inside)."""
     kept = []
     for path in sorted({os.path.abspath(p) for p in paths}, key=len):
         if not any(path == k or path.startswith(k.rstrip(os.sep) + os.sep) for k in kept):
@@ -106,46 +93,102 @@ def outermost(paths):
     return kept
 
 
-def kill_all_processes_of(uid):
-    """Kill every process of uid (what a kernel left behind: subprocesses, daemons). Needs root."""
-    if uid == 65534 or not can_isolate():
-        return  # nobody is shared with the system: only per-worker uids are cleaned up
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setuid(uid)
-            os.kill(-1, signal.SIGKILL)  # as uid, -1 means every process uid may signal: its own
-        finally:
-            os._exit(0)
-    os.waitpid(pid, 0)
+def bwrap_arguments(folder):
+    """bwrap's allow-list for a kernel whose folder is `folder` (everything up to the `--`)."""
+    # No --new-session: jupyter_client already starts the kernel in a session of its own (no terminal to
+    # inject keys into), and interrupts it by signalling its process group, which must include the kernel.
+    args = [shutil.which("bwrap"), "--die-with-parent", "--unshare-pid", "--unshare-net",
+            "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--ro-bind", "/usr", "/usr"]
+    if not is_root():
+        args.append("--unshare-user")
+    for path in SYSTEM_DIRS:
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    for path in ETC_FILES:
+        args += ["--ro-bind-try", path, path]
+    # the folders above what is bound, traversable (bwrap would make them 0700: closed to the kernel's uid)
+    ancestors = {str(parent) for path in allowed_paths() for parent in Path(path).parents if str(parent) != "/"}
+    for path in sorted(ancestors, key=len):
+        args += ["--perms", "0755", "--dir", path]
+    for path in allowed_paths():
+        args += ["--ro-bind", path, path]
+    # /tmp first: the kernel's folder lives below it on the host, and must not be covered by it
+    args += ["--tmpfs", "/tmp", "--bind", folder, folder, "--chdir", folder, "--proc", "/proc", "--dev", "/dev",
+             "--perms", "1777", "--tmpfs", "/dev/shm"]  # shared memory for multiprocessing and joblib
+    return args + ["--"]
 
 
+class SandboxProvisioner(LocalProvisioner):
+    """Launches grading kernels in bubblewrap, under limits, in a fresh folder, with the judge installed."""
 
+    memory_mb = Integer(4096, help="address-space limit of the kernel (MB)").tag(config=True)
+    cpu_seconds = Integer(900, help="CPU-time limit of one kernel process (s)").tag(config=True)
+    file_size_mb = Integer(100, help="largest file the kernel may write (MB)").tag(config=True)
+    max_processes = Integer(64, help="processes and threads the kernel may run at once").tag(config=True)
+    sandbox = Bool(True, help="run the kernel in bubblewrap (False: limits only)").tag(config=True)
+    uid = Integer(UID_FIRST, help="uid of the kernel when the grader runs as root").tag(config=True)
+    matplotlib_cache = Unicode("", help="prebuilt MPLCONFIGDIR copied into each kernel's folder").tag(config=True)
 
-UID_FIRST = 61000  # isolated kernels run as uids from here on (unused on a normal system)
-UID_BLOCK = 64  # uids a grading run may use: one per worker
-UID_BLOCKS = 64
+    folder = None  # the kernel's folder (its cwd and HOME)
+    judge_key = None  # the key the kernel signs its verdicts with (judge.py); new for every launch
 
+    async def pre_launch(self, **kwargs):
+        km = self.parent
+        packages, imports = kwargs.pop("judge_packages", ()), kwargs.pop("judge_imports", ())
+        self.folder = tempfile.mkdtemp(prefix="autograder-kernel-")
+        source_dir = kwargs.get("cwd")
+        if source_dir and os.path.isdir(source_dir):
+            # the student's data files, but not the notebooks (tests and answers stay with the grader)
+            shutil.copytree(source_dir, self.folder, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+        env = dict(kwargs.get("env") or os.environ)
+        # one BLAS thread per kernel: workers already use every core, and results do not depend on timing
+        env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", HOME=self.folder,
+                   USER="student", IPYTHONDIR=os.path.join(self.folder, ".ipython"),
+                   MPLCONFIGDIR=os.path.join(self.folder, ".matplotlib"), TMPDIR="/tmp")
+        if self.matplotlib_cache and os.path.isdir(self.matplotlib_cache):
+            shutil.copytree(self.matplotlib_cache, env["MPLCONFIGDIR"], dirs_exist_ok=True)
+        self.judge_key = secrets.token_bytes(32)
+        key_file = os.path.join(self.folder, ".autograder-key")
+        with open(os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
+            handle.write(self.judge_key)
+        install = (f"import autograder.judge as _j; _j.install(get_ipython(), packages={list(packages)!r}, "
+                   f"imports={list(imports)!r}); del _j")
+        extra = [f"--IPKernelApp.exec_lines={install}"]
+        if self.sandbox:
+            # in its PID namespace the kernel's parent is bwrap, not the grader: bwrap's --die-with-parent
+            # does what ipykernel's parent polling would (and would get wrong); 1 turns the polling off
+            extra.append("--IPKernelApp.parent_handle=1")
+        kwargs["extra_arguments"] = [*kwargs.get("extra_arguments", []), *extra]
+        kwargs.update(cwd=self.folder, env=env)
+        # unix sockets in the kernel's folder: the kernel has no network, not even loopback
+        km.transport, km.ip, km.cache_ports = "ipc", os.path.join(self.folder, "kernel-ipc"), False
+        km.connection_file = os.path.join(self.folder, "kernel.json")
+        kwargs = await super().pre_launch(**kwargs)  # writes the connection file
+        if self.sandbox and is_root():
+            for path in [Path(self.folder), *Path(self.folder).rglob("*")]:
+                os.chown(path, self.uid, self.uid, follow_symlinks=False)
+        kwargs["cmd"] = self.confined(kwargs["cmd"])
+        return kwargs
 
-class UidBlock:
-    """A block of UID_BLOCK uids reserved for one grading run, so that two runs on one machine (two
-    assignments graded at once) never share a uid: each cleans up after its kernels by killing every
-    process of its uids, which must not hit the other run's kernels. The reservation is a lock on a file,
-    held until release() or the end of the process."""
+    def confined(self, command):
+        """The kernel command inside bubblewrap (if sandboxed), as its own uid (if root), under limits."""
+        mb = 1024 * 1024
+        limits = ["prlimit", f"--as={self.memory_mb * mb}", f"--cpu={self.cpu_seconds}:{self.cpu_seconds + 5}",
+                  f"--fsize={self.file_size_mb * mb}", f"--nproc={self.max_processes}", "--"]
+        if not self.sandbox:
+            return limits + command
+        drop = []
+        if is_root():
+            drop = ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups", "--no-new-privs",
+                    "--inh-caps=-all", "--bounding-set=-all", "--"]
+        return [sys.executable, "-c", IGNORING_SIGINT] + bwrap_arguments(self.folder) + drop + limits + command
 
-    def __init__(self):
-        folder = Path(tempfile.gettempdir()) / "autograder-uids"
-        folder.mkdir(exist_ok=True)
-        for index in range(UID_BLOCKS):
-            lock = open(folder / f"{index}.lock", "w")
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                lock.close()
-                continue
-            self._lock, self.base = lock, UID_FIRST + index * UID_BLOCK
-            return
-        raise RuntimeError(f"more than {UID_BLOCKS} grading runs at once: no uids left for isolated kernels")
+    async def cleanup(self, restart=False):
+        await super().cleanup(restart=restart)
+        if self.folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
 
-    def release(self):
-        self._lock.close()  # closing the file releases the lock

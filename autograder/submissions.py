@@ -10,7 +10,8 @@ management system (LMS). The naming rule (also in the README):
   2. A notebook at the top level belongs to the student named before the first underscore of its file name,
      as Canvas names them: "lovelaceada_4711_93_gradient_descent.ipynb" -> student "lovelaceada".
   3. A file is the assignment's notebook NAME.ipynb if, without copy or resubmission markers ("-1", " (2)",
-     "-Copy1", "Copy of "), its name is NAME.ipynb or ends with "_NAME.ipynb". If the assignment has a single
+     "-Copy1", "Copy of "), its name is NAME.ipynb or ends with "_NAME.ipynb", in upper or lower case
+     ("GRADIENT_DESCENT.ipynb" too). If the assignment has a single
      notebook, a student's only notebook is taken whatever its name. When several files match, the latest
      resubmission is graded (NAME-2 over NAME-1 over NAME: the longest name, then the last in name order).
   4. Other files in a student's folder (data, helper modules, nbgrader's timestamp.txt) are kept with the
@@ -64,9 +65,9 @@ def which_notebook(filename, notebooks):
     """The assignment notebook a file name stands for (exact name or name plus markers), or None."""
     if not filename.lower().endswith(".ipynb"):
         return None
-    stem = notebook_stem(filename)
+    stem = notebook_stem(filename).lower()
     for name in sorted(notebooks, key=len, reverse=True):
-        if filename == f"{name}.ipynb" or stem == name or stem.endswith(f"_{name}"):
+        if stem == name.lower() or stem.endswith(f"_{name.lower()}"):
             return name
     return None
 

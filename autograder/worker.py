@@ -26,7 +26,9 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
 from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 
-from autograder.preprocessors import RepairCells, RobustExecute, StderrIsNotFailure
+from autograder import sandbox
+from autograder.preprocessors import (AuditStudentCode, RepairCells, RobustExecute, StderrIsNotFailure,
+                                      WithholdForReview)
 
 FAILED_FEEDBACK = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{notebook}</title></head>
@@ -36,11 +38,11 @@ FAILED_FEEDBACK = """<!DOCTYPE html>
 """
 
 
-def grading_config(course_config, root, options):
+def grading_config(course_config, root, options, worker_index=0, matplotlib_cache=""):
     """The course's nbgrader configuration, pointed at a private course folder, with the robust pipeline.
 
-    options: {"timeout": s or None, "notebook_timeout": s, "memory_mb", "cpu_seconds", "file_size_mb",
-    "uid": kernel uid or -1, "hide": [paths], "matplotlib_cache": folder}.
+    options: a GradingOptions; worker_index: which grading worker (its kernels' uid when grading as root);
+    matplotlib_cache: a prebuilt MPLCONFIGDIR for the kernels.
     """
     c = Config()
     c.merge(course_config)
@@ -50,16 +52,23 @@ def grading_config(course_config, root, options):
     c.CourseDirectory.db_url = f"sqlite:///{root}/gradebook.db"
     c.Autograde.sanitize_preprocessors = [RepairCells, ClearOutput, DeduplicateIds, OverwriteKernelspec,
                                           OverwriteCells, CheckCellMetadata]
-    c.Autograde.autograde_preprocessors = [RobustExecute, StderrIsNotFailure, IgnorePattern,
+    c.Autograde.autograde_preprocessors = [AuditStudentCode, RobustExecute, StderrIsNotFailure, IgnorePattern,
                                            ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
-                                           AssignLatePenalties, CheckCellMetadata]
+                                           AssignLatePenalties, WithholdForReview, CheckCellMetadata]
     c.OverwriteCells.add_missing_cells = True
     c.RepairCells.release_notebook = f"{root}/release/{{assignment}}/{{notebook}}.ipynb"
-    if options.get("timeout"):
-        c.RobustExecute.timeout = int(options["timeout"])
-    c.RobustExecute.notebook_timeout = int(options["notebook_timeout"])
-    for name in ("memory_mb", "cpu_seconds", "file_size_mb", "uid", "hide", "matplotlib_cache"):
-        setattr(c.SandboxKernelManager, name, options[name])
+    c.RobustExecute.answers_notebook = f"{root}/source/{{assignment}}/{{notebook}}.ipynb"
+    c.RobustExecute.kernel_name = sandbox.KERNEL_NAME
+    if options.cell_timeout:
+        c.RobustExecute.timeout = int(options.cell_timeout)
+    c.RobustExecute.notebook_timeout = int(options.notebook_timeout)
+    c.SandboxProvisioner.memory_mb = options.memory_mb
+    c.SandboxProvisioner.cpu_seconds = options.cpu_seconds
+    c.SandboxProvisioner.file_size_mb = options.file_size_mb
+    c.SandboxProvisioner.max_processes = options.max_processes
+    c.SandboxProvisioner.sandbox = options.sandbox
+    c.SandboxProvisioner.uid = sandbox.UID_FIRST + worker_index
+    c.SandboxProvisioner.matplotlib_cache = matplotlib_cache
     return c
 
 
@@ -78,12 +87,30 @@ def run_converter(converter):
         converter.log.removeHandler(handler)
 
 
-def unreadable(path):
-    """Why the notebook at path cannot be graded (in words), or None if nbformat can read it."""
+def as_utf8(path):
+    """Rewrite a notebook that is not UTF-8 (one Latin-1 byte from an old editor) as UTF-8; returns what was
+    done, in words, or None. Windows-1252 is tried first (it is what such bytes usually are), then Latin-1,
+    which decodes any byte: the code survives, at worst with an odd character in the text."""
+    data = Path(path).read_bytes() if Path(path).exists() else b""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        return "the file is not a text file (it is not a Jupyter notebook)"
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError as error:
+        position = error.start
+    for encoding in ("cp1252", "latin-1"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    Path(path).write_text(text, encoding="utf-8")
+    return (f"the file was not UTF-8 (byte {data[position]:#04x} at offset {position}); it was read as "
+            f"{'Windows-1252' if encoding == 'cp1252' else 'Latin-1'} and graded")
+
+
+def unreadable(path):
+    """Why the notebook at path (UTF-8, see as_utf8) cannot be graded, in words, or None if nbformat reads it."""
+    text = Path(path).read_text(encoding="utf-8")
     try:
         json.loads(text)
     except ValueError as error:
@@ -100,11 +127,13 @@ class Grader:
     """One worker's private course folder and the grading of one (student, notebook) at a time."""
 
     def __init__(self, setup):
-        """setup: {"template": folder, "assignment", "course_config": Config, "options": {...}, "work": folder}."""
+        """setup: {"template": folder, "assignment", "course_config": Config, "options": GradingOptions,
+        "work": folder, "worker_index": int, "matplotlib_cache": folder}."""
         self.assignment = setup["assignment"]
         self.root = Path(tempfile.mkdtemp(prefix="grader-", dir=setup["work"]))
         shutil.copytree(setup["template"], self.root, dirs_exist_ok=True)
-        self.config = grading_config(setup["course_config"], self.root, setup["options"])
+        self.config = grading_config(setup["course_config"], self.root, setup["options"], setup["worker_index"],
+                                     setup["matplotlib_cache"])
 
     def _coursedir(self, student, notebook):
         coursedir = CourseDirectory(config=self.config)
@@ -121,6 +150,7 @@ class Grader:
         submitted = self.root / "submitted" / student / self.assignment
         shutil.copytree(task["folder"], submitted)
         result = {"student": student, "notebook": notebook, "notes": [], "log": ""}
+        decoded = as_utf8(submitted / f"{notebook}.ipynb")
         reason = unreadable(submitted / f"{notebook}.ipynb")
         if reason is None:
             ok, log = run_converter(Autograde(coursedir=self._coursedir(student, notebook), config=self.config))
@@ -128,7 +158,7 @@ class Grader:
             graded = self.root / "autograded" / student / self.assignment / f"{notebook}.ipynb"
             if ok and graded.exists():
                 nb = nbformat.read(graded, as_version=4)
-                result["notes"] = nb.metadata.get("autograder", {}).get("notes", [])
+                result["notes"] = ([["", decoded]] if decoded else []) + nb.metadata.get("autograder", {}).get("notes", [])
                 Path(task["autograded"]).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(graded, task["autograded"])
             else:

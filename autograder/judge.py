@@ -1,0 +1,346 @@
+"""Inside every grading kernel, before any student code: the instructor's cells are run and judged from here.
+
+Why: nbgrader runs tests in the student's kernel, so a student who replaces `np.allclose`, puts a fake numpy
+into `sys.modules`, redefines a helper of a read-only cell or hooks IPython (a custom exception handler, an
+input transformer, a patched `run_cell`) can make a wrong answer pass. In-process defences can be beaten by
+someone determined, so this is one layer of three (the others: the static audit in audit.py, and the grader
+trusting only verdicts it can check, in preprocessors.py):
+
+- At start-up (IPKernelApp.exec_lines, see sandbox.py) the modules the instructor's cells import are imported
+  and their *testing surface* is recorded: module attributes, function code, `sys.modules`, `builtins`, the
+  `sys` hooks, and IPython's own hooks (run_cell, showtraceback, events, transformers, display publisher).
+- The grader sends every read-only cell (setup and tests) as a call `__autograder__(nonce, grade_id, source,
+  binds, is_test)`. The judge puts the surface back as recorded, shows the cell the instructor's definitions
+  of the names read-only cells bound (not the student's), hides student names that shadow builtins, runs the
+  cell, and catches every exception itself. While a test runs, the student's functions are wrapped so that
+  the surface is put back whenever control returns from student code to the test.
+- It answers with a verdict (display data of VERDICT_MIME): passed or the error, the value of a last
+  expression (nbgrader's partial credit), and what it had to put back. The verdict is signed with a key that
+  the kernel read from a file and deleted before any student code ran; the grader accepts nothing else.
+
+Only the standard library: this file is imported by the kernel, not by the grader.
+"""
+import builtins
+import functools
+import hashlib
+import hmac
+import importlib
+import json
+import os
+import sys
+import traceback
+import types
+
+VERDICT_MIME = "application/vnd.autograder.verdict+json"
+INSTRUCTOR_FILE = "<read-only cell {}>"  # the file name instructor code is compiled under
+_MISSING = object()
+
+# IPython's and ipykernel's attributes through which a student could change how cells run or errors show
+SHELL_HOOKS = ("run_cell", "run_cell_async", "run_ast_nodes", "run_code", "transform_cell", "transform_ast",
+               "showtraceback", "_showtraceback", "showsyntaxerror", "showindentationerror", "set_custom_exc",
+               "custom_exceptions", "CustomTB", "InteractiveTB", "SyntaxTB", "displayhook", "display_pub",
+               "display_trap", "builtin_trap", "compile", "events", "input_transformer_manager",
+               "excepthook", "should_run_async", "user_ns", "user_global_ns", "ex", "ev")
+SHELL_LISTS = ("input_transformers_cleanup", "input_transformers_post", "ast_transformers")
+KERNEL_MANAGED = {("builtins", "input"), ("getpass", "getpass")}  # (module, attribute) ipykernel sets per request
+SYS_HOOKS = ("excepthook", "displayhook", "stdout", "stderr", "__stdout__", "__stderr__", "breakpointhook",
+             "unraisablehook")
+
+
+def signature(key, verdict):
+    """The HMAC of a verdict (without its "signature" entry); the grader recomputes it."""
+    body = json.dumps({k: v for k, v in verdict.items() if k != "signature"}, sort_keys=True)
+    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
+
+
+def is_student_made(value):
+    """Whether value (a function, class, method or instance) comes from code typed in a notebook cell that is
+    not a read-only one: its code was compiled from a cell, or its class was defined in one."""
+    func = getattr(value, "__func__", value)
+    code = getattr(func, "__code__", None) if isinstance(func, (types.FunctionType, types.MethodType)) else None
+    if code is not None:
+        return func.__module__ == "__main__" and not code.co_filename.startswith("<read-only cell")
+    cls = value if isinstance(value, type) else type(value)
+    if getattr(cls, "__module__", None) != "__main__":
+        return False
+    methods = [v for v in vars(cls).values() if isinstance(v, types.FunctionType)]
+    return not methods or any(not m.__code__.co_filename.startswith("<read-only cell") for m in methods)
+
+
+def _name_of(value):
+    return getattr(value, "__qualname__", None) or type(value).__name__
+
+
+class Surface:
+    """What tests rely on, recorded before any student code ran, and put back on request."""
+
+    def __init__(self, shell, packages):
+        self.shell = shell
+        self.packages = set(packages) | {"builtins", "math", "traceback", "functools", "json"}
+        self.modules = {}  # name -> (module, {attribute: value})
+        self.code = {}  # id(function) -> (function, __code__, __defaults__, __kwdefaults__)
+        self.classes = {}  # id(class) -> (class, {attribute: function})
+        self.sys_hooks = {name: getattr(sys, name, _MISSING) for name in SYS_HOOKS}
+        self.meta_path, self.path_hooks = list(sys.meta_path), list(sys.path_hooks)
+        self.shell_attrs = {name: shell.__dict__.get(name, _MISSING) for name in SHELL_HOOKS}
+        self.shell_keys = set(shell.__dict__)
+        self.kernel = getattr(shell, "kernel", None)
+        self.kernel_attrs = dict(vars(self.kernel)) if self.kernel is not None else {}
+        self.handlers = dict(getattr(self.kernel, "shell_handlers", {}) or {})
+        for obj in (shell, self.kernel, shell.display_pub, shell.displayhook, getattr(self.kernel, "session", None)):
+            for cls in type(obj).__mro__ if obj is not None else ():
+                if cls.__module__.split(".")[0] in {"IPython", "ipykernel", "jupyter_client", "traitlets"}:
+                    self._record_class(cls)
+        self.record_new_modules()
+
+    def _in_surface(self, name):
+        return name.split(".")[0] in self.packages
+
+    def _record_class(self, cls):
+        if id(cls) not in self.classes and cls.__flags__ & (1 << 9):  # heap types only: C types are immutable
+            self.classes[id(cls)] = (cls, {k: v for k, v in vars(cls).items() if callable(v)})
+
+    def record_new_modules(self):
+        """Record the modules of the surface's packages imported since the last call."""
+        for name, module in list(sys.modules.items()):
+            if name in self.modules or not self._in_surface(name) or not isinstance(module, types.ModuleType):
+                continue
+            attrs = dict(vars(module))
+            self.modules[name] = (module, attrs)
+            for value in attrs.values():
+                if isinstance(value, types.FunctionType) and id(value) not in self.code:
+                    self.code[id(value)] = (value, value.__code__, value.__defaults__, value.__kwdefaults__)
+                elif isinstance(value, type) and getattr(value, "__module__", "").split(".")[0] in self.packages:
+                    self._record_class(value)
+
+    def restore(self, light=False):
+        """Put the recorded surface back; returns what had been changed, in words. light: only module
+        attributes, sys.modules and builtins (what a student's function could change while a test calls it)."""
+        changed = []
+        for name, (module, attrs) in self.modules.items():
+            if sys.modules.get(name, module) is not module:
+                changed.append(f"sys.modules[{name!r}]")
+                sys.modules[name] = module
+            elif name not in sys.modules:
+                sys.modules[name] = module
+            current = vars(module)
+            for attr, value in attrs.items():
+                now = current.get(attr, _MISSING)
+                if now is value:
+                    continue
+                # libraries keep private state in module globals, and ipykernel replaces builtins.input for
+                # every request; any other public name, or anything the student made, is put back
+                if (not attr.startswith("_") and (name, attr) not in KERNEL_MANAGED) or now is _MISSING \
+                        or is_student_made(now):
+                    changed.append(f"{name}.{attr}")
+                    setattr(module, attr, value)
+        if light:
+            return changed
+        for func, code, defaults, kwdefaults in self.code.values():
+            if func.__code__ is not code or func.__defaults__ is not defaults or func.__kwdefaults__ is not kwdefaults:
+                changed.append(f"the code of {func.__module__}.{func.__qualname__}")
+                func.__code__, func.__defaults__, func.__kwdefaults__ = code, defaults, kwdefaults
+        for cls, attrs in self.classes.values():
+            for attr, value in attrs.items():
+                if vars(cls).get(attr, _MISSING) is not value:
+                    changed.append(f"{cls.__module__}.{cls.__qualname__}.{attr}")
+                    setattr(cls, attr, value)
+        for name, value in self.sys_hooks.items():
+            now = getattr(sys, name, _MISSING)
+            # ipykernel itself swaps some of these per request: only what the student made is put back
+            if now is not value and value is not _MISSING and (now is _MISSING or is_student_made(now)):
+                changed.append(f"sys.{name}")
+                setattr(sys, name, value)
+        for getter, setter, name in ((sys.gettrace, sys.settrace, "trace"), (sys.getprofile, sys.setprofile, "profile")):
+            if getter() is not None and is_student_made(getter()):
+                changed.append(f"sys.set{name}")
+                setter(None)
+        for hooks, recorded, name in ((sys.meta_path, self.meta_path, "meta_path"),
+                                      (sys.path_hooks, self.path_hooks, "path_hooks")):
+            if any(is_student_made(h) for h in hooks) or any(h not in hooks for h in recorded):
+                changed.append(f"sys.{name}")
+                hooks[:] = recorded + [h for h in hooks if h not in recorded and not is_student_made(h)]
+        changed += self._restore_shell()
+        return changed
+
+    def _restore_shell(self):
+        changed, shell = [], self.shell
+        for name, value in self.shell_attrs.items():
+            if shell.__dict__.get(name, _MISSING) is not value:
+                changed.append(f"IPython shell.{name}")
+                if value is _MISSING:
+                    del shell.__dict__[name]
+                else:
+                    shell.__dict__[name] = value
+        for name in set(shell.__dict__) - self.shell_keys:
+            if callable(getattr(type(shell), name, None)) or is_student_made(shell.__dict__[name]):
+                changed.append(f"IPython shell.{name}")
+                del shell.__dict__[name]
+        for name in SHELL_LISTS:
+            items = getattr(shell, name, None)
+            if isinstance(items, list) and any(is_student_made(item) for item in items):
+                changed.append(f"IPython shell.{name}")
+                items[:] = [item for item in items if not is_student_made(item)]
+        manager = shell.input_transformer_manager
+        for name in ("cleanup_transforms", "line_transforms", "token_transformers"):
+            items = getattr(manager, name, None)
+            if isinstance(items, list) and any(is_student_made(item) for item in items):
+                changed.append(f"IPython input transformers ({name})")
+                items[:] = [item for item in items if not is_student_made(item)]
+        for event, callbacks in shell.events.callbacks.items():
+            if any(is_student_made(cb) for cb in callbacks):
+                changed.append(f"IPython event {event!r}")
+                callbacks[:] = [cb for cb in callbacks if not is_student_made(cb)]
+        if self.kernel is not None:
+            for name, value in self.kernel_attrs.items():
+                if vars(self.kernel).get(name, _MISSING) is not value and callable(value):
+                    changed.append(f"kernel.{name}")
+                    setattr(self.kernel, name, value)
+            handlers = getattr(self.kernel, "shell_handlers", None)
+            if isinstance(handlers, dict) and handlers != self.handlers:
+                changed.append("kernel.shell_handlers")
+                handlers.clear()
+                handlers.update(self.handlers)
+        return changed
+
+
+class Judge:
+    """Runs read-only cells as the instructor wrote them and reports signed verdicts."""
+
+    def __init__(self, shell, surface, key):
+        self.shell, self.surface, self._key = shell, surface, key
+        self.instructor = {}  # names read-only cells bound -> the value they bound
+        self.depth = 0  # how deep in student code a test currently is (wrapped functions)
+        self.views = None  # (instructor view, student view) while a test runs
+
+    def run(self, nonce, grade_id, source, binds, is_test):
+        ns = self.shell.user_ns
+        restored = self.surface.restore()
+        hidden = {name for name in ns if not name.startswith("__") and name in vars(builtins)
+                  and name not in self.instructor and name not in self.shell.user_ns_hidden}
+        instructor_view = {name: value for name, value in self.instructor.items() if ns.get(name, _MISSING) is not value}
+        student_view = {name: ns.get(name, _MISSING) for name in (*instructor_view, *hidden)}
+        instructor_view.update(dict.fromkeys(hidden, _MISSING))
+        wrapped = self._wrap_student_functions(ns) if is_test else {}
+        self.views = (instructor_view, student_view)
+        self._show(instructor_view)
+        error, result = None, None
+        try:
+            error, result = self._execute(grade_id, source)
+        finally:
+            self.views = None
+            for name, value in instructor_view.items():  # give the student back what the cell did not rebind
+                if ns.get(name, _MISSING) is value:
+                    self._set(name, student_view[name])
+            for name, (original, wrapper) in wrapped.items():
+                if ns.get(name) is wrapper:
+                    ns[name] = original
+        for name in binds:
+            if name in ns:
+                self.instructor[name] = ns[name]
+        restored += self.surface.restore()
+        self.surface.record_new_modules()
+        verdict = {"nonce": nonce, "grade_id": grade_id, "passed": error is None, "error": error,
+                   "result": result, "restored": sorted(set(restored))}
+        verdict["signature"] = signature(self._key, verdict)
+        self.shell.display_pub.publish({VERDICT_MIME: verdict}, metadata={})
+
+    def _execute(self, grade_id, source):
+        """Run the cell in the user namespace; returns (error or None, text of a last expression or None)."""
+        ns = self.shell.user_ns
+        try:
+            code = self.shell.transform_cell(source)
+            tree = compile(code, INSTRUCTOR_FILE.format(grade_id), "exec", 0x400)  # ast.PyCF_ONLY_AST
+            last = tree.body.pop() if tree.body and type(tree.body[-1]).__name__ == "Expr" else None
+            exec(compile(tree, INSTRUCTOR_FILE.format(grade_id), "exec"), ns)
+            if last is not None:
+                import ast
+                value = eval(compile(ast.Expression(last.value), INSTRUCTOR_FILE.format(grade_id), "eval"), ns)
+                self.surface.restore(light=True)
+                if value is not None:
+                    return None, _safe(repr, value)
+            return None, None
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt and friends fail the cell, nothing more
+            self.surface.restore(light=True)
+            return _describe(exc), None
+
+    def _wrap_student_functions(self, ns):
+        """Replace the student's top-level functions by wrappers that switch views and restore the surface."""
+        wrapped = {}
+        for name, value in list(ns.items()):
+            if isinstance(value, types.FunctionType) and is_student_made(value) and name not in self.instructor:
+                wrapper = self._wrapper(value)
+                ns[name] = wrapper
+                wrapped[name] = (value, wrapper)
+        return wrapped
+
+    def _wrapper(self, function):
+        judge = self
+
+        @functools.wraps(function)
+        def student_code(*args, **kwargs):
+            judge.depth += 1
+            if judge.depth == 1 and judge.views:
+                judge._show(judge.views[1])  # student code sees its own names
+            try:
+                return function(*args, **kwargs)
+            finally:
+                judge.depth -= 1
+                if judge.depth == 0 and judge.views:
+                    judge.surface.restore(light=True)
+                    judge._show(judge.views[0])
+        return student_code
+
+    def _show(self, view):
+        for name, value in view.items():
+            self._set(name, value)
+
+    def _set(self, name, value):
+        if value is _MISSING:
+            self.shell.user_ns.pop(name, None)
+        else:
+            self.shell.user_ns[name] = value
+
+
+def _safe(function, value, fallback="(a value that could not be shown)"):
+    try:
+        return str(function(value))[:2000]
+    except BaseException:
+        return fallback
+
+
+def _describe(exc):
+    """An exception as nbformat's error output fields, without the judge's own frames."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    ename = type.__dict__["__name__"].__get__(type(exc))
+    evalue = _safe(str, exc)
+    try:
+        lines = traceback.format_exception(type(exc), exc, tb)
+    except BaseException:
+        lines = [f"{ename}: {evalue}\n"]
+    return {"ename": ename, "evalue": evalue, "traceback": [line.rstrip("\n") for line in lines][-60:]}
+
+
+def install(shell, packages=(), imports=(), key_file=".autograder-key"):
+    """Set up the judge in this kernel (called once, by the kernel's exec_lines, before any student code).
+
+    packages: top-level packages whose modules are part of the testing surface; imports: modules the
+    instructor's cells import (imported now, so that their surface is recorded before student code runs).
+    """
+    with open(key_file, "rb") as handle:
+        key = handle.read()
+    os.remove(key_file)
+    for name in imports:
+        try:
+            importlib.import_module(name)
+        except Exception:  # the instructor's cell will show the error itself
+            pass
+    judge = Judge(shell, Surface(shell, packages), key)
+
+    def run(nonce, grade_id, source, binds, is_test):
+        judge.run(nonce, grade_id, source, binds, is_test)
+
+    shell.user_ns["__autograder__"] = run
+    shell.user_ns_hidden["__autograder__"] = run
