@@ -11,6 +11,7 @@ exec/eval, operators that make any comparison true. Loops, einsum, scipy, classe
 (tests/test_audit.py keeps a corpus of them, with every solution cell of the course).
 """
 import ast
+import builtins
 import re
 from dataclasses import dataclass
 
@@ -63,6 +64,7 @@ OPERATORS = {"__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__bool
              "__index__", "__complex__", "__abs__", "__getattribute__", "__instancecheck__", "__subclasscheck__",
              "__del__", "__array__", "__array_ufunc__", "__array_function__", "__array_wrap__",
              "__array_finalize__", "__array_priority__", "__array_interface__", "__array_struct__"}
+BUILTINS = {name for name in dir(builtins) if not name.startswith("_")}
 CONFIG_NAMESPACES = {"rcParams", "options"}  # plt.rcParams[...], pd.options.display...: settings, not code
 RISKY_MAGICS = {"load_ext", "reload_ext", "run", "load", "alias_magic", "autoreload", "aimport"}
 
@@ -238,6 +240,8 @@ def audit_cell(source, modules=None, protected=()):
         for name in _top_level_definitions(node):
             if name in protected:
                 flag(node, f"redefines {name}, which a read-only cell defines")
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in BUILTINS:
+            flag(node, f"redefines the builtin {node.name}, which tests use")
     return _unique(findings)
 
 

@@ -46,21 +46,24 @@ def squares_notebook():
     return new_notebook(cells=[
         new_markdown_cell("# Squares and means\nq1 square: 3 points; q2 mean: 3 points; q3 written: 1 point.\n"
                           "Every cell runs in under a second. Hidden tests run at grading time."),
-        new_code_cell("import numpy as np", metadata=_meta("setup_imports", locked=True)),
+        new_code_cell('import numpy as np\n\n\ndef close(a, b):\n    """Whether a and b agree to numerical precision."""\n'
+                      "    return bool(np.allclose(a, b))", metadata=_meta("setup_imports", locked=True)),
         new_markdown_cell("## q1\nWrite `square(x)`, the element-wise square of an array."),
         _solution("q1_square", 'def square(x):\n    """x: array of any shape; returns x**2, same shape."""\n'
                                "    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION"),
         _test("q1_test_visible", 1, 'assert square(3) == 9, "Hint: square(3) should be 9"'),
         _test("q1_test_hidden", 2, 'assert square(-2) == 4, "Hint: negative numbers square to positive ones"\n'
-                                   "### BEGIN HIDDEN TESTS\nx = np.random.default_rng(0).normal(size=(3, 4))\n"
-                                   "np.testing.assert_allclose(square(x), x ** 2)\n### END HIDDEN TESTS"),
+                                   "### BEGIN HIDDEN TESTS\nfrom numpy.testing import assert_allclose\n"
+                                   "x = np.random.default_rng(0).normal(size=(3, 4))\n"
+                                   "assert_allclose(square(x), x ** 2)\n### END HIDDEN TESTS"),
         new_markdown_cell("## q2\nWrite `mean(values)`, the average of a list of numbers."),
         _solution("q2_mean", 'def mean(values):\n    """values: sequence of N numbers; returns their mean."""\n'
                              "    ### BEGIN SOLUTION\n    return float(np.sum(values)) / len(values)\n"
                              "    ### END SOLUTION"),
         _test("q2_test_visible", 1, 'assert mean([1, 2, 3]) == 2, "Hint: the mean of 1, 2, 3 is 2"'),
         _test("q2_test_hidden", 2, "assert mean([5]) == 5\n### BEGIN HIDDEN TESTS\n"
-                                   "assert abs(mean(np.arange(10)) - 4.5) < 1e-12\n### END HIDDEN TESTS"),
+                                   "assert abs(mean(np.arange(10)) - 4.5) < 1e-12\n"
+                                   "assert close(mean(np.linspace(0, 1, 5)), 0.5)\n### END HIDDEN TESTS"),
         new_markdown_cell("## q3\nWhy is the square of a real number never negative?"),
         new_markdown_cell("### BEGIN SOLUTION\nA negative times a negative is positive.\n### END SOLUTION",
                           metadata=_meta("q3_written", grade=True, solution=True, points=1)),

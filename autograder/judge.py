@@ -9,7 +9,8 @@ trusting only verdicts it can check, in preprocessors.py):
 - At start-up (IPKernelApp.exec_lines, see sandbox.py) the modules the instructor's cells import are imported
   and their *testing surface* is recorded: module attributes, function code, `sys.modules`, `builtins`, the
   `sys` hooks, and IPython's own hooks (run_cell, showtraceback, events, transformers, display publisher).
-- The grader sends every read-only cell (setup and tests) as a call `__autograder__(nonce, grade_id, source,
+- Before every read-only cell the grader asks, on the kernel's control channel (a path student code does
+  not run through), for the surface to be put back. Then it sends the cell as a call `__autograder__(nonce, grade_id, source,
   binds, is_test)`. The judge puts the surface back as recorded, shows the cell the instructor's definitions
   of the names read-only cells bound (not the student's), hides student names that shadow builtins, runs the
   cell, and catches every exception itself. While a test runs, the student's functions are wrapped so that
@@ -80,13 +81,16 @@ class Surface:
         self.modules = {}  # name -> (module, {attribute: value})
         self.code = {}  # id(function) -> (function, __code__, __defaults__, __kwdefaults__)
         self.classes = {}  # id(class) -> (class, {attribute: function})
+        # IPython puts exit, quit and get_ipython into builtins while it runs a cell, and takes them out after
+        self.kernel_managed = KERNEL_MANAGED | {("builtins", name) for name in shell.builtin_trap.auto_builtins}
         self.sys_hooks = {name: getattr(sys, name, _MISSING) for name in SYS_HOOKS}
         self.meta_path, self.path_hooks = list(sys.meta_path), list(sys.path_hooks)
         self.shell_attrs = {name: shell.__dict__.get(name, _MISSING) for name in SHELL_HOOKS}
         self.shell_keys = set(shell.__dict__)
         self.kernel = getattr(shell, "kernel", None)
         self.kernel_attrs = dict(vars(self.kernel)) if self.kernel is not None else {}
-        self.handlers = dict(getattr(self.kernel, "shell_handlers", {}) or {})
+        self.handlers = {name: dict(getattr(self.kernel, name, {}) or {}) for name in ("shell_handlers",
+                                                                                     "control_handlers")}
         for obj in (shell, self.kernel, shell.display_pub, shell.displayhook, getattr(self.kernel, "session", None)):
             for cls in type(obj).__mro__ if obj is not None else ():
                 if cls.__module__.split(".")[0] in {"IPython", "ipykernel", "jupyter_client", "traitlets"}:
@@ -128,10 +132,11 @@ class Surface:
                 now = current.get(attr, _MISSING)
                 if now is value:
                     continue
-                # libraries keep private state in module globals, and ipykernel replaces builtins.input for
-                # every request; any other public name, or anything the student made, is put back
-                if (not attr.startswith("_") and (name, attr) not in KERNEL_MANAGED) or now is _MISSING \
-                        or is_student_made(now):
+                # libraries keep private state in module globals, and the kernel manages a few builtins
+                # itself; any other public name, or anything the student made, is put back
+                if (name, attr) in self.kernel_managed and not is_student_made(now):
+                    continue
+                if not attr.startswith("_") or now is _MISSING or is_student_made(now):
                     changed.append(f"{name}.{attr}")
                     setattr(module, attr, value)
         if light:
@@ -196,11 +201,12 @@ class Surface:
                 if vars(self.kernel).get(name, _MISSING) is not value and callable(value):
                     changed.append(f"kernel.{name}")
                     setattr(self.kernel, name, value)
-            handlers = getattr(self.kernel, "shell_handlers", None)
-            if isinstance(handlers, dict) and handlers != self.handlers:
-                changed.append("kernel.shell_handlers")
-                handlers.clear()
-                handlers.update(self.handlers)
+            for name, recorded in self.handlers.items():
+                handlers = getattr(self.kernel, name, None)
+                if isinstance(handlers, dict) and handlers != recorded:
+                    changed.append(f"kernel.{name}")
+                    handlers.clear()
+                    handlers.update(recorded)
         return changed
 
 
@@ -337,7 +343,18 @@ def install(shell, packages=(), imports=(), key_file=".autograder-key"):
             importlib.import_module(name)
         except Exception:  # the instructor's cell will show the error itself
             pass
-    judge = Judge(shell, Surface(shell, packages), key)
+    judge = Judge(shell, None, key)
+
+    def restore_request(stream, ident, parent):
+        """The grader asks, on the kernel's control channel, for the surface to be put back before it sends a
+        read-only cell: that channel is not the path (run_cell, transformers) a student could have hijacked."""
+        content = {"nonce": str(parent["content"].get("nonce", "")),
+                   "restored": sorted(set(judge.surface.restore()))}
+        content["signature"] = signature(key, content)
+        shell.kernel.session.send(stream, "autograder_restore_reply", content, parent, ident)
+
+    shell.kernel.control_handlers["autograder_restore_request"] = restore_request
+    judge.surface = Surface(shell, packages)  # after the handler: it is part of what is recorded
 
     def run(nonce, grade_id, source, binds, is_test):
         judge.run(nonce, grade_id, source, binds, is_test)

@@ -21,12 +21,14 @@ the grading worker reads it for the student's status line.
 import copy
 import hmac
 import json
+import queue
 import secrets
 import time
 
 import nbformat
 from nbclient.client import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from jupyter_core.utils import ensure_async, run_sync
 from nbformat.notebooknode import from_dict
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
@@ -338,8 +340,9 @@ class RobustExecute(Execute):
         stand_in = copy.deepcopy(cell)
         stand_in.source = (f"__autograder__({nonce!r}, {grade_id!r}, {cell.source!r}, {binds!r}, "
                            f"{is_test_cell(cell)!r})")
-        self.execute_cell(stand_in, index, store_history=store_history)
         key = self.km.provisioner.judge_key
+        restored = self._restore_surface(nonce, key)
+        self.execute_cell(stand_in, index, store_history=store_history)
         verdicts = [v for v in (_signed_verdict(out, nonce, key) for out in stand_in.outputs) if v]
         timed_out = [out for out in stand_in.outputs if out.output_type == "error"
                      and out.get("evalue") == self.error_on_timeout["evalue"]]
@@ -354,9 +357,10 @@ class RobustExecute(Execute):
             elif verdict["passed"] and verdict["result"] is not None:
                 outputs.append(from_dict({"output_type": "execute_result", "metadata": {}, "data": {
                     "text/plain": verdict["result"]}, "execution_count": stand_in.execution_count}))
-            if verdict["restored"] and not self._replaying:
+            restored = sorted(set(restored or []) | set(verdict["restored"]))
+            if restored and not self._replaying:
                 record_tampering(self.nb, index, grade_id, None, "at run time", "had changed "
-                                 + ", ".join(verdict["restored"][:6]) + "; the originals were used")
+                                 + ", ".join(restored[:6]) + "; the originals were used")
         elif not timed_out:
             outputs.append(_error_output("NotJudged", "the grader could not run this read-only cell as written: "
                                                       "the notebook changed how the Python kernel runs code"))
@@ -367,6 +371,27 @@ class RobustExecute(Execute):
         cell.execution_count = stand_in.execution_count
         self.nb.cells[index] = cell  # nbclient put the stand-in in its place
         return cell
+
+    def _restore_surface(self, nonce, key):
+        """Ask the judge, on the control channel, to put the testing surface back; returns what it had to put
+        back, or None if no signed answer came (then the cell's own verdict decides)."""
+        return run_sync(self._async_restore_surface)(nonce, key)
+
+    async def _async_restore_surface(self, nonce, key):
+        request = self.kc.session.msg("autograder_restore_request", {"nonce": nonce})
+        self.kc.control_channel.send(request)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                reply = await ensure_async(self.kc.control_channel.get_msg(timeout=deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            content = reply.get("content", {})
+            if reply.get("parent_header", {}).get("msg_id") == request["header"]["msg_id"]:
+                valid = content.get("nonce") == nonce and hmac.compare_digest(
+                    str(content.get("signature", "")), judge.signature(key, content))
+                return content.get("restored", []) if valid else None
+        return None
 
     def _kernel_lost(self, index, error):
         """Fail the cell that killed or hung the kernel, in words."""

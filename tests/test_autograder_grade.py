@@ -4,6 +4,7 @@ The class is built from the autograder's tiny example assignment (autograder/exa
 q1 3 points, q2 3 points, q3 a written answer; extra.ipynb with q4 2 points). Every student is graded in one
 `python -m autograder grade` run with two workers, then compared with what a careful TA would give.
 """
+import copy
 import csv
 import json
 import shutil
@@ -54,6 +55,81 @@ WARNINGS = ("import warnings\nimport numpy as np\n_square = square\n\ndef square
             "    np.exp(np.float64(1000))  # overflow: a RuntimeWarning on stderr\n"
             "    warnings.warn('squares ahead')\n    return _square(x)")
 
+# Tampering: a wrong answer plus one trick. Each answer is right for the visible tests and wrong for the
+# hidden ones (or wrong everywhere, where the trick hides every error); plain nbgrader gives each of them
+# every point (test_plain_nbgrader_is_fooled_by_every_trick), the course's grader what the answer earns.
+SCALAR_SQUARE = "def square(x):\n    return x * x if np.ndim(x) == 0 else x + x  # wrong for arrays"
+WRONG_SQUARE = "def square(x):\n    return x + x"
+QUIET_RUN_CELL = """
+ip = get_ipython()
+_run_cell, _run_cell_async = ip.run_cell, ip.run_cell_async
+def run_cell(*args, **kwargs):
+    result = _run_cell(*args, **kwargs)
+    result.error_in_exec = None
+    return result
+async def run_cell_async(*args, **kwargs):
+    result = await _run_cell_async(*args, **kwargs)
+    result.error_in_exec = None
+    return result
+ip.run_cell, ip.run_cell_async = run_cell, run_cell_async"""
+SKIP_TESTS = """
+ip = get_ipython()
+_run_cell, _run_cell_async = ip.run_cell, ip.run_cell_async
+def run_cell(raw_cell, *args, **kwargs):
+    return _run_cell("pass" if "assert" in raw_cell else raw_cell, *args, **kwargs)
+async def run_cell_async(raw_cell, *args, **kwargs):
+    return await _run_cell_async("pass" if "assert" in raw_cell else raw_cell, *args, **kwargs)
+ip.run_cell, ip.run_cell_async = run_cell, run_cell_async"""
+TRICKS = {
+    # student: (code added at the end of an answer cell, question, points a careful TA gives per question)
+    "tamper_allclose": (SCALAR_SQUARE + "\nnp.testing.assert_allclose = lambda *args, **kwargs: None", "q1",
+                        {"q1": 1, "q2": 3, "q4": 2}),
+    "tamper_sys_modules": (SCALAR_SQUARE + "\nimport sys, types\nsys.modules['numpy.testing'] = "
+                           "types.SimpleNamespace(assert_allclose=lambda *args, **kwargs: None)", "q1",
+                           {"q1": 1, "q2": 3, "q4": 2}),
+    "tamper_inside_function": ("def square(x):\n    np.testing.assert_allclose = lambda *a, **k: None\n"
+                               "    return x * x if np.ndim(x) == 0 else x + x", "q1", {"q1": 1, "q2": 3, "q4": 2}),
+    "tamper_helper": ("def mean(values):\n    return 0.0 if len(values) == 5 else float(np.sum(values)) / len(values)"
+                      "\n\ndef close(a, b):\n    return True", "q2", {"q1": 3, "q2": 1, "q4": 2}),
+    "tamper_builtins": ("def mean(values):\n    return 0.0 if len(values) == 10 else float(np.sum(values)) / "
+                        "len(values)\nimport builtins\nbuiltins.abs = lambda x: 0", "q2", {"q1": 3, "q2": 1, "q4": 2}),
+    "tamper_shadow_builtin": ("def mean(values):\n    return 0.0 if len(values) == 10 else float(np.sum(values)) / "
+                              "len(values)\ndef abs(x):\n    return 0", "q2", {"q1": 3, "q2": 1, "q4": 2}),
+    "tamper_custom_exc": (WRONG_SQUARE + "\nget_ipython().set_custom_exc((Exception,), lambda *args, **kwargs: None)"
+                          + QUIET_RUN_CELL, "q1", {"q1": 0, "q2": 3, "q4": 2}),
+    "tamper_run_cell": (WRONG_SQUARE + SKIP_TESTS, "q1", {"q1": 0, "q2": 3, "q4": 2}),
+    "tamper_transformer": (WRONG_SQUARE + "\nget_ipython().input_transformers_post.append(\n"
+                           "    lambda lines: ['pass\\n'] if any('assert' in line for line in lines) else lines)", "q1",
+                           {"q1": 0, "q2": 3, "q4": 2}),
+    "tamper_events": (SCALAR_SQUARE + "\ndef patch(info):\n    np.testing.assert_allclose = lambda *a, **k: None\n"
+                      "get_ipython().events.register('pre_run_cell', patch)", "q1", {"q1": 1, "q2": 3, "q4": 2}),
+}
+# Exceptions that are not errors to IPython: a test they escape from fails all the same (not tampering)
+EXCEPTIONS = {
+    "raises_system_exit": ("def square(x):\n    if np.ndim(x):\n        raise SystemExit(0)\n    return x * x",
+                           "q1", {"q1": 1, "q2": 3, "q4": 2}),
+    "raises_keyboard_interrupt": ("def square(x):\n    if np.ndim(x):\n        raise KeyboardInterrupt\n"
+                                  "    return x * x", "q1", {"q1": 1, "q2": 3, "q4": 2}),
+}
+# Another student's work, and the grader's own files, that no kernel may read or change
+SECRET = "SECRET-FEEDBACK-OF-ALICE"
+PRIVACY = '''import os, pathlib
+course = pathlib.Path({root!r})
+seen = []
+for path in [course / "reports/older/feedback/alice/squares.html", course / "autograded/alice/older/squares.ipynb",
+             course / "submitted/alice/older/squares.ipynb", course / "gradebook.db", course / "source",
+             course / "incoming", pathlib.Path.home().parent, pathlib.Path("/root"), pathlib.Path("/tmp")]:
+    try:
+        seen.append((str(path), sorted(os.listdir(path)) if path.is_dir() else path.read_text()[:200]))
+    except Exception as error:
+        seen.append((str(path), type(error).__name__))
+for path in [course / "reports/older/feedback/alice/squares.html", course / "source/{a}/squares.ipynb"]:
+    try:
+        path.write_text("overwritten by a student")
+    except Exception as error:
+        pass
+print("PRIVACY", seen)'''
+
 # student: (expected points per question, words expected in the status line)
 EXPECTED = {
     "full": ({"q1": 3, "q2": 3, "q4": 2}, "ok"),
@@ -75,6 +151,14 @@ EXPECTED = {
     "missing_notebook": ({"q1": 3, "q2": 3, "q4": 0}, "did not hand in extra.ipynb"),
     "memory_hog": ({"q1": 3, "q2": 0, "q4": 2}, "ok"),
     "disk_filler": ({"q1": 0, "q2": 3, "q4": 2}, "ok"),
+    # a function that kills the kernel whenever it is called, called by five cells: only q1 is lost
+    "kills_every_call": ({"q1": 0, "q2": 3, "q4": 2}, "stopped the Python kernel"),
+    "latin1_byte": ({"q1": 3, "q2": 3, "q4": 2}, "was not UTF-8"),
+    "upper_case_name": ({"q1": 3, "q2": 3, "q4": 2}, "graded SQUARES.ipynb as squares.ipynb"),
+    "moved_answer": ({"q1": 3, "q2": 3, "q4": 2}, "out of the assignment's order"),
+    "privacy_probe": ({"q1": 3, "q2": 3, "q4": 2}, "ok"),
+    **{student: (points, "withheld for manual review") for student, (_, _, points) in TRICKS.items()},
+    **{student: (points, "ok") for student, (_, _, points) in EXCEPTIONS.items()},
 }
 WELL_BEHAVED = ["full", "empty", "partial", "only_q2", "wrong"]
 
@@ -124,7 +208,42 @@ def class_submissions(release, source, root):
         # 80 GB of memory, then a 200 MB file: the kernel's limits stop both, only the question fails
         "memory_hog": with_squares(derive.with_code(sq, "q2", "ballast = np.ones(10**10)")),
         "disk_filler": with_squares(derive.with_code(sq, "q1", "open('big.bin', 'wb').write(bytes(200_000_000))")),
+        "kills_every_call": with_squares(_with_cells_after(
+            derive.with_code(sq, "q1", "import os\n\ndef square(x):\n    os._exit(1)", at_end=True), "q1_square",
+            ["square(1)"] * 3)),
+        "latin1_byte": with_squares(_with_markdown(sq, "Notes: the café's answer, typed in an old editor.")),
+        "upper_case_name": {"SQUARES": sq, "scratch": release["squares"], "extra": full["extra"]},
+        "moved_answer": with_squares(_moved_below_tests(sq, "q2_mean")),
+        "privacy_probe": with_squares(derive.with_code(sq, "q1", PRIVACY.format(root=str(root), a=ASSIGNMENT),
+                                                       at_end=True)),
+        **{student: with_squares(derive.with_code(sq, question, code, at_end=True))
+           for student, (code, question, _) in {**TRICKS, **EXCEPTIONS}.items()},
     }
+
+
+def _with_cells_after(nb, grade_id, sources):
+    """A copy with new code cells (a student's scratch cells) right after the cell grade_id."""
+    nb = copy.deepcopy(nb)
+    at = [derive.grade_id(cell) for cell in nb.cells].index(grade_id) + 1
+    nb.cells[at:at] = [nbformat.v4.new_code_cell(source) for source in sources]
+    return nb
+
+
+def _with_markdown(nb, text):
+    nb = copy.deepcopy(nb)
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell(text))
+    return nb
+
+
+def _moved_below_tests(nb, grade_id):
+    """A copy where the answer cell grade_id sits after its question's last test cell."""
+    nb = copy.deepcopy(nb)
+    ids = [derive.grade_id(cell) for cell in nb.cells]
+    answer = nb.cells.pop(ids.index(grade_id))
+    question = grade_id.split("_")[0]
+    last_test = max(i for i, cell in enumerate(nb.cells) if (derive.grade_id(cell) or "").startswith(question + "_"))
+    nb.cells.insert(last_test + 1, answer)
+    return nb
 
 
 def write_class(students, folder):
@@ -133,6 +252,25 @@ def write_class(students, folder):
         for name, nb in notebooks.items():
             path = folder / student / f"{name}.ipynb"
             path.write_text(nb) if isinstance(nb, str) else nbformat.write(nb, path)
+    latin1 = folder / "latin1_byte" / "squares.ipynb"
+    if latin1.exists():  # the file as an editor that writes Latin-1 leaves it
+        latin1.write_bytes(latin1.read_text(encoding="utf-8").encode("latin-1"))
+
+
+def other_students_work(root):
+    """Files of an earlier assignment that no kernel of this one may read or change: {path: content}."""
+    files = {"reports/older/feedback/alice/squares.html": f"<html>{SECRET}</html>",
+             "autograded/alice/older/squares.ipynb": SECRET, "submitted/alice/older/squares.ipynb": SECRET}
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return files
+
+
+def snapshot(root, folders=("source", "solutions", "reports/older", "autograded/alice", "submitted/alice")):
+    """{path: bytes} of every file below the given folders of the course."""
+    return {str(p.relative_to(root)): p.read_bytes() for folder in folders for p in (root / folder).rglob("*")
+            if p.is_file()}
 
 
 def gradebook_scores(db_path):
@@ -152,9 +290,11 @@ def graded(tmp_path_factory):
     """The whole class graded by `python -m autograder grade` with 2 workers (one run for every test)."""
     root = tmp_path_factory.mktemp("course")
     release, source = make_course(root)
+    other_students_work(root)
     incoming = root / "incoming"
     write_class(class_submissions(release, source, root), incoming)
     (incoming / "notes.txt").write_text("a file that belongs to no student")
+    before = snapshot(root)
     run = subprocess.run([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, str(incoming),
                           "--course-root", str(root), "--workers", "2", "--timeout", str(CELL_TIMEOUT),
                           "--notebook-timeout", "120", "--no-progress"],
@@ -165,7 +305,7 @@ def graded(tmp_path_factory):
         grades = {row["student"]: row for row in csv.DictReader(handle)}
     status = dict(line.split(": ", 1) for line in (reports / "status.txt").read_text().splitlines())
     return SimpleNamespace(root=root, stdout=run.stdout, reports=reports, grades=grades, status=status,
-                           release=release, source=source)
+                           release=release, source=source, before=before)
 
 
 @pytest.mark.parametrize("student", sorted(EXPECTED))
@@ -236,6 +376,40 @@ def test_reports(graded):
     assert "total" in graded.stdout and str(graded.reports) in graded.stdout
 
 
+def test_tampering_is_withheld_for_review_and_named(graded):
+    """Formgrader lists the tampered tests as needing manual grading; the status line, the test cell in the
+    feedback and the answer cell's comment name the construct and the cell."""
+    with Gradebook(f"sqlite:///{graded.root / 'gradebook.db'}") as gb:
+        for student, (_, question, _) in TRICKS.items():
+            notebook = gb.find_submission_notebook("squares", ASSIGNMENT, student)
+            flagged = {g.name for g in notebook.grades if g.needs_manual_grade and g.cell.cell_type == "code"}
+            later = {g.name for g in notebook.grades if g.cell.cell_type == "code" and g.name >= f"{question}_"}
+            assert later <= flagged, (student, flagged)
+            comments = " ".join(c.auto_comment or "" for c in notebook.comments)
+            assert "Autograder:" in comments, student
+            assert f"{question}_" in graded.status[student], graded.status[student]
+            html = (graded.reports / "feedback" / student / "squares.html").read_text()
+            assert "withheld for manual review" in html, student
+        for student in [*WELL_BEHAVED, "kills_every_call", "moved_answer", "warnings", "privacy_probe"]:
+            notebook = gb.find_submission_notebook("squares", ASSIGNMENT, student)
+            assert not any(g.needs_manual_grade for g in notebook.grades if g.cell.cell_type == "code"), student
+    assert "replaces numpy.testing.assert_allclose" in graded.status["tamper_allclose"]
+    assert "redefines close" in graded.status["tamper_helper"]
+    assert "sys.modules" in graded.status["tamper_sys_modules"]
+
+
+def test_no_kernel_reads_or_changes_another_students_work(graded):
+    nb = nbformat.read(graded.root / "autograded" / "privacy_probe" / ASSIGNMENT / "squares.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "PRIVACY" in printed  # the probe ran
+    assert SECRET not in printed and "HIDDEN TESTS" not in printed
+    for student in EXPECTED:  # no other student's notebook, nor the grader's folders, were listed
+        if student != "privacy_probe":
+            assert f"'{student}'" not in printed.split("PRIVACY", 1)[1], student
+    assert "autograder-work" not in printed and "'grader-" not in printed  # the grader's work folders
+    assert snapshot(graded.root) == graded.before  # source/, solutions/, the earlier assignment: unchanged
+
+
 def test_same_grades_as_plain_serial_nbgrader(graded, tmp_path):
     """nbgrader autograde on its own (serial, no autograder) gives the well-behaved students the same grades."""
     root = tmp_path / "plain"
@@ -254,3 +428,21 @@ def test_same_grades_as_plain_serial_nbgrader(graded, tmp_path):
             if key[0] in WELL_BEHAVED}
     assert len(plain) == len(WELL_BEHAVED) * 6
     assert ours == plain
+
+
+def test_plain_nbgrader_is_fooled_by_every_trick(tmp_path):
+    """The tampering fixtures are real attacks: plain nbgrader gives each wrong answer all its points."""
+    root = tmp_path / "plain"
+    release, source = make_course(root)
+    students = class_submissions(release, source, root)
+    for student in TRICKS:
+        folder = root / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        nbformat.write(students[student]["squares"], folder / "squares.ipynb")
+    subprocess.run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, f"--CourseDirectory.root={root}"],
+                   cwd=root, env=ENV, check=True, capture_output=True, timeout=900)
+    scores = gradebook_scores(root / "gradebook.db")
+    for student, (_, question, _) in TRICKS.items():
+        fooled = {name: score for (who, notebook, name), (score, _) in scores.items()
+                  if who == student and name.startswith(f"{question}_test")}
+        assert fooled and all(score > 0 for score in fooled.values()), (student, fooled)

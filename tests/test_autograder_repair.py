@@ -88,15 +88,25 @@ def test_edited_read_only_cell_is_reported(release):
     assert ["q2_test_visible", "the read-only cell had been edited; the original was used"] in notes(repaired)
 
 
-def test_grading_runs_at_the_same_time_get_different_uids():
-    """Each run kills every process of its uids after a notebook: two runs must never share one."""
-    from autograder.sandbox import UID_BLOCK, UidBlock
+def test_cells_moved_out_of_order_are_put_back(release):
+    """An answer moved below its own tests (nbgrader issue 1941) goes back before them, with the student's
+    scratch cell that followed it."""
+    nb, path = release
+    moved = copy.deepcopy(nb)
+    answer = next(i for i, cell in enumerate(moved.cells) if derive.grade_id(cell) == "q2_mean")
+    scratch = nbformat.v4.new_code_cell("print(mean([1, 2]))")
+    cells = moved.cells[:answer] + moved.cells[answer + 1:]
+    after_tests = [derive.grade_id(c) for c in cells].index("q2_test_hidden") + 1
+    moved.cells = cells[:after_tests] + [moved.cells[answer], scratch] + cells[after_tests:]
+    repaired = repair(moved, path)
+    order = ids(repaired)
+    assert order.index("q2_mean") < order.index("q2_test_visible") < order.index("q2_test_hidden")
+    assert repaired.cells[order.index("q2_mean") + 1].source == scratch.source
+    assert any("out of the assignment's order" in text and "q2" in text for _, text in notes(repaired))
 
-    first, second = UidBlock(), UidBlock()
-    assert abs(first.base - second.base) >= UID_BLOCK
-    base = second.base
-    second.release()
-    third = UidBlock()
-    assert third.base == base  # a released block is used again
-    first.release()
-    third.release()
+
+def test_cells_in_order_are_left_alone(release):
+    nb, path = release
+    repaired = repair(nb, path)
+    assert ids(repaired) == ids(nb)
+    assert not any("order" in text for _, text in notes(repaired))
