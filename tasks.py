@@ -27,13 +27,14 @@ PYTHON = BIN / "python"
 STAMP = VENV / ".installed"
 JUPYTER_DIR = ROOT / "jupyter"  # the course's Jupyter config and nbconvert templates
 
-# Debian/Ubuntu packages behind PDF export and the browser tests; README lists them for other systems.
+# Debian/Ubuntu packages behind PDF export, the browser tests and the grading sandbox; README lists them.
 SYSTEM_PACKAGES = {
     "xelatex": ["texlive-xetex", "texlive-fonts-recommended", "texlive-plain-generic",
                 "texlive-latex-extra", "lmodern", "fonts-dejavu-core"],
     "pandoc": ["pandoc"],
     "chromium": ["chromium"],
     "pdftotext": ["poppler-utils"],
+    "bwrap": ["bubblewrap"],  # the grading sandbox (autograder/sandbox.py)
 }
 
 
@@ -67,7 +68,7 @@ def ensure_system_packages():
         return
     can_install = shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0
     if not can_install:
-        print("Not installed (PDF export and browser tests need them):", " ".join(missing))
+        print("Not installed (PDF export, browser tests and the grading sandbox need them):", " ".join(missing))
         print("See README.md, 'System packages', for how to install them on your system.")
         return
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")

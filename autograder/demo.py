@@ -27,10 +27,14 @@ from autograder.release import COURSE_ROOT
 DEMO_DIR = COURSE_ROOT / "demo"
 DEMO_TIMEOUT = 30  # seconds per cell: enough for every solution cell, short enough for the infinite loop
 
-NOISY_LIBRARY = """import sys
-# a noisy library: every later cell, tests included, writes a warning to stderr
-get_ipython().events.register(
-    "post_run_cell", lambda result: print("RuntimeWarning: overflow encountered in exp", file=sys.stderr))"""
+NOISY = """import sys
+_{name}_quietly = {name}
+
+
+def {name}(*args, **kwargs):
+    # like a noisy library: every call, the tests' included, writes a warning to stderr
+    print("RuntimeWarning: overflow encountered in exp", file=sys.stderr)
+    return _{name}_quietly(*args, **kwargs)"""
 
 
 def build_class(release_nbs, source_nbs, broken):
@@ -67,7 +71,8 @@ def build_class(release_nbs, source_nbs, broken):
         "deleted-tests": variant(derive.without_cells(full[main], derive.test_cell_ids(full[main], first))),
         "edited-tests": {**students["partial"], main: _edited(partial, tests)},
         "stripped-metadata": variant(derive.without_metadata(full[main])),
-        "warnings": variant(derive.with_code(full[main], first, NOISY_LIBRARY, at_end=True)),
+        "warnings": variant(derive.with_code(full[main], first, NOISY.format(
+            name=derive.defined_function(full[main], first)), at_end=True)),
         "huge-output": variant(derive.with_code(full[main], first, "print('x' * 30_000_000)", at_end=True)),
     })
     return students

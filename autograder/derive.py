@@ -3,6 +3,7 @@
 Used to build the demo class in demo/ and the classes graded by the tests and the benchmark. Every function
 takes and returns nbformat notebooks (copies; the inputs are not changed).
 """
+import ast
 import copy
 import re
 
@@ -54,6 +55,12 @@ def first_cell(nb, question, code_only=True):
         if question_id(grade_id(cell)) == question and (cell.cell_type == "code" or not code_only):
             return cell
     raise KeyError(f"no solution cell for {question}")
+
+
+def defined_function(nb, question):
+    """The name of the first function the question's first solution code cell defines."""
+    tree = ast.parse(first_cell(nb, question).source)
+    return next(node.name for node in tree.body if isinstance(node, ast.FunctionDef))
 
 
 def with_code(nb, question, code, at_end=False):

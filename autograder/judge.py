@@ -34,6 +34,8 @@ import types
 
 VERDICT_MIME = "application/vnd.autograder.verdict+json"
 INSTRUCTOR_FILE = "<read-only cell {}>"  # the file name instructor code is compiled under
+INSTRUCTOR_PREFIX = INSTRUCTOR_FILE.split("{")[0]
+_STUDENT_FOLDER = ""  # the kernel's folder, holding the student's own files (set by install)
 _MISSING = object()
 
 # IPython's and ipykernel's attributes through which a student could change how cells run or errors show
@@ -55,21 +57,28 @@ def signature(key, verdict):
 
 
 def is_student_made(value):
-    """Whether value (a function, class, method or instance) comes from code typed in a notebook cell that is
-    not a read-only one: its code was compiled from a cell, or its class was defined in one."""
+    """Whether value (a function, class, method or instance) comes from the student: from code typed in a
+    notebook cell that is not a read-only one, or from a file the student handed in (the kernel's folder)."""
     func = getattr(value, "__func__", value)
-    code = getattr(func, "__code__", None) if isinstance(func, (types.FunctionType, types.MethodType)) else None
-    if code is not None:
-        return func.__module__ == "__main__" and not code.co_filename.startswith("<read-only cell")
+    if isinstance(func, types.FunctionType):
+        filename = func.__code__.co_filename
+        return not filename.startswith(INSTRUCTOR_PREFIX) and (func.__module__ == "__main__" or _handed_in(filename))
     cls = value if isinstance(value, type) else type(value)
-    if getattr(cls, "__module__", None) != "__main__":
-        return False
-    methods = [v for v in vars(cls).values() if isinstance(v, types.FunctionType)]
-    return not methods or any(not m.__code__.co_filename.startswith("<read-only cell") for m in methods)
+    module = getattr(cls, "__module__", None)
+    if module == "__main__":
+        methods = [v for v in vars(cls).values() if isinstance(v, types.FunctionType)]
+        return not methods or any(not m.__code__.co_filename.startswith(INSTRUCTOR_PREFIX) for m in methods)
+    return _handed_in(getattr(sys.modules.get(module), "__file__", None) or "")
 
 
-def _name_of(value):
-    return getattr(value, "__qualname__", None) or type(value).__name__
+def _handed_in(filename):
+    return bool(_STUDENT_FOLDER) and filename.startswith(_STUDENT_FOLDER + os.sep)
+
+
+def _genuine_module(value):
+    """A module object that the import system made (a student's stand-in has no spec, or is no module)."""
+    return isinstance(value, types.ModuleType) and getattr(value, "__spec__", None) is not None \
+        and not is_student_made(value)
 
 
 class Surface:
@@ -122,21 +131,19 @@ class Surface:
         attributes, sys.modules and builtins (what a student's function could change while a test calls it)."""
         changed = []
         for name, (module, attrs) in self.modules.items():
-            if sys.modules.get(name, module) is not module:
+            entry = sys.modules.get(name, _MISSING)
+            if entry is _MISSING or (entry is not module and not _genuine_module(entry)):
                 changed.append(f"sys.modules[{name!r}]")
-                sys.modules[name] = module
-            elif name not in sys.modules:
                 sys.modules[name] = module
             current = vars(module)
             for attr, value in attrs.items():
                 now = current.get(attr, _MISSING)
-                if now is value:
+                # Libraries rebind their own globals at run time (pyplot's draw_if_interactive, caches), and
+                # the kernel manages a few builtins itself: what is put back is what the student's cells made,
+                # and public names that disappeared. Assigning a library's own object is the static audit's.
+                if now is value or (name, attr) in self.kernel_managed and not is_student_made(now):
                     continue
-                # libraries keep private state in module globals, and the kernel manages a few builtins
-                # itself; any other public name, or anything the student made, is put back
-                if (name, attr) in self.kernel_managed and not is_student_made(now):
-                    continue
-                if not attr.startswith("_") or now is _MISSING or is_student_made(now):
+                if is_student_made(now) or (now is _MISSING and not attr.startswith("_")):
                     changed.append(f"{name}.{attr}")
                     setattr(module, attr, value)
         if light:
@@ -147,7 +154,8 @@ class Surface:
                 func.__code__, func.__defaults__, func.__kwdefaults__ = code, defaults, kwdefaults
         for cls, attrs in self.classes.values():
             for attr, value in attrs.items():
-                if vars(cls).get(attr, _MISSING) is not value:
+                now = vars(cls).get(attr, _MISSING)
+                if now is not value and (now is _MISSING or is_student_made(now)):
                     changed.append(f"{cls.__module__}.{cls.__qualname__}.{attr}")
                     setattr(cls, attr, value)
         for name, value in self.sys_hooks.items():
@@ -335,6 +343,8 @@ def install(shell, packages=(), imports=(), key_file=".autograder-key"):
     packages: top-level packages whose modules are part of the testing surface; imports: modules the
     instructor's cells import (imported now, so that their surface is recorded before student code runs).
     """
+    global _STUDENT_FOLDER
+    _STUDENT_FOLDER = os.getcwd()
     with open(key_file, "rb") as handle:
         key = handle.read()
     os.remove(key_file)

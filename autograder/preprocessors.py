@@ -24,6 +24,7 @@ import json
 import queue
 import secrets
 import time
+from pathlib import Path
 
 import nbformat
 from nbclient.client import NotebookClient
@@ -491,12 +492,15 @@ class StderrIsNotFailure(NbGraderPreprocessor):
         return nb, resources
 
 
+MAX_AUDITED_FILE = 1_000_000  # bytes of a handed-in .py file that are read
+
+
 class AuditStudentCode(NbGraderPreprocessor):
     """Flag constructs in the cells a student could edit that change how tests judge (see audit.py).
 
     Read-only cells are the instructor's (nbgrader has restored them by now); every other code cell is
     audited, with the notebook's imports (so that `np` is known to be numpy) and the names of the functions
-    and classes read-only cells define (redefining one is flagged).
+    and classes read-only cells define (redefining one is flagged); so is every .py file handed in with it.
     """
 
     def preprocess(self, nb, resources):
@@ -508,6 +512,13 @@ class AuditStudentCode(NbGraderPreprocessor):
                 continue
             for finding in audit.audit_cell(cell.source, modules, protected):
                 record_tampering(nb, index, _nbgrader(cell).get("grade_id", ""), finding.line, "in the code",
+                                 finding.construct)
+        # Python files handed in with the notebook run as student code too (import helpers)
+        folder = Path(resources.get("metadata", {}).get("path") or ".")
+        for path in sorted(folder.rglob("*.py")) if folder.is_dir() else []:
+            text = path.read_bytes()[:MAX_AUDITED_FILE].decode("utf-8", errors="replace")
+            for finding in audit.audit_cell(text, modules, protected):
+                record_tampering(nb, -1, str(path.relative_to(folder)), finding.line, "in a file handed in",
                                  finding.construct)
         return nb, resources
 

@@ -101,9 +101,13 @@ TRICKS = {
     "tamper_transformer": (WRONG_SQUARE + "\nget_ipython().input_transformers_post.append(\n"
                            "    lambda lines: ['pass\\n'] if any('assert' in line for line in lines) else lines)", "q1",
                            {"q1": 0, "q2": 3, "q4": 2}),
+    "tamper_module_file": ("import helpers\n" + SCALAR_SQUARE, "q1", {"q1": 1, "q2": 3, "q4": 2}),
     "tamper_events": (SCALAR_SQUARE + "\ndef patch(info):\n    np.testing.assert_allclose = lambda *a, **k: None\n"
                       "get_ipython().events.register('pre_run_cell', patch)", "q1", {"q1": 1, "q2": 3, "q4": 2}),
 }
+# Files a student hands in beside the notebook
+FILES = {"tamper_module_file": {"helpers.py": "import numpy as np\n\n"
+                                              "np.testing.assert_allclose = lambda *args, **kwargs: None\n"}}
 # Exceptions that are not errors to IPython: a test they escape from fails all the same (not tampering)
 EXCEPTIONS = {
     "raises_system_exit": ("def square(x):\n    if np.ndim(x):\n        raise SystemExit(0)\n    return x * x",
@@ -252,6 +256,8 @@ def write_class(students, folder):
         for name, nb in notebooks.items():
             path = folder / student / f"{name}.ipynb"
             path.write_text(nb) if isinstance(nb, str) else nbformat.write(nb, path)
+        for name, text in FILES.get(student, {}).items():
+            (folder / student / name).write_text(text)
     latin1 = folder / "latin1_byte" / "squares.ipynb"
     if latin1.exists():  # the file as an editor that writes Latin-1 leaves it
         latin1.write_bytes(latin1.read_text(encoding="utf-8").encode("latin-1"))
@@ -439,6 +445,8 @@ def test_plain_nbgrader_is_fooled_by_every_trick(tmp_path):
         folder = root / "submitted" / student / ASSIGNMENT
         folder.mkdir(parents=True)
         nbformat.write(students[student]["squares"], folder / "squares.ipynb")
+        for name, text in FILES.get(student, {}).items():
+            (folder / name).write_text(text)
     subprocess.run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, f"--CourseDirectory.root={root}"],
                    cwd=root, env=ENV, check=True, capture_output=True, timeout=900)
     scores = gradebook_scores(root / "gradebook.db")
