@@ -72,6 +72,9 @@ def main(argv=None):
     pdf.add_argument("out", nargs="?", default=None, help="where the PDFs go (default: FEEDBACK-pdf beside it)")
 
     args = parser.parse_args(argv)
+    problem = problem_with(args)
+    if problem:
+        parser.exit(2, f"python -m autograder {args.command}: {problem}\n")
     try:
         return run(args)
     except SandboxUnavailable as error:
@@ -79,6 +82,26 @@ def main(argv=None):
               "resource limits only (student code can then read whatever you can read; README, Isolation).",
               file=sys.stderr)
         return 2
+
+
+def problem_with(args):
+    """What is wrong with the command line's paths and names, in words, or None."""
+    from pathlib import Path
+    if args.command == "grade":
+        root = Path(args.course_root)
+        if not (root / "source").is_dir():
+            return f"{root} is not a course folder (it has no source/ folder)"
+        names = release.assignments(root)
+        if args.assignment not in names:
+            return f"there is no assignment {args.assignment!r} in {root / 'source'}; the assignments are: " \
+                   + (", ".join(names) or "none")
+        if not Path(args.submissions).exists():
+            return f"{args.submissions} does not exist (give a folder of submissions or an LMS zip)"
+    if args.command == "validate" and not Path(args.notebook).is_file():
+        return f"{args.notebook} is not a file (give the path of your .ipynb notebook)"
+    if args.command == "feedback-pdf" and not Path(args.feedback).is_dir():
+        return f"{args.feedback} is not a folder of feedback pages (for example reports/01_gradient_descent/feedback)"
+    return None
 
 
 def run(args):

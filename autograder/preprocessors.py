@@ -22,7 +22,9 @@ import copy
 import hmac
 import json
 import queue
+import re
 import secrets
+import textwrap
 import time
 from pathlib import Path
 
@@ -32,7 +34,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from jupyter_core.utils import ensure_async, run_sync
 from nbformat.notebooknode import from_dict
 from nbgrader.api import Gradebook
-from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.preprocessors import ClearHiddenTests, Execute, NbGraderPreprocessor
 from traitlets import Integer, Unicode
 
 from autograder import audit, judge, sandbox
@@ -492,6 +494,7 @@ class StderrIsNotFailure(NbGraderPreprocessor):
         return nb, resources
 
 
+HIDDEN_PLACEHOLDER = "# [hidden tests: they ran when your notebook was graded; their result is below]\n"
 MAX_AUDITED_FILE = 1_000_000  # bytes of a handed-in .py file that are read
 
 
@@ -538,8 +541,9 @@ class WithholdForReview(NbGraderPreprocessor):
         first = min(entry["cell"] for entry in found)
         withheld = [cell for index, cell in enumerate(nb.cells) if index >= first and is_test_cell(cell)]
         reasons = [self._where(nb, entry) + entry["what"] for entry in found]
-        message = ("[autograder] This test is withheld for manual review because the notebook changes how tests "
-                   "judge: " + "; ".join(reasons[:3]) + ("; ..." if len(reasons) > 3 else "") + "\n")
+        message = textwrap.fill("[autograder] This test is withheld for manual review because the notebook changes "
+                                "how tests judge: " + "; ".join(reasons[:3]) + ("; ..." if len(reasons) > 3 else ""),
+                                width=100) + "\n"
         for cell in withheld:
             cell.outputs.append(from_dict({"output_type": "stream", "name": "stdout", "text": message}))
         ids = resources["nbgrader"]
@@ -572,3 +576,18 @@ class WithholdForReview(NbGraderPreprocessor):
             if before or after:
                 answers.append((before or after)[-1 if before else 0])
         return list(dict.fromkeys(answers))
+
+
+class HideHiddenTests(NbGraderPreprocessor):
+    """For the feedback page: a test cell's hidden tests are replaced by one line saying they ran, so that
+    handing back feedback does not hand out the tests and the reference code inside them (nbgrader issues 917,
+    1363). Their result (passed or the error, the points) stays. Uses nbgrader's own hidden-test delimiters."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if is_test_cell(cell):
+            delimiters = ClearHiddenTests(config=self.config)
+            begin, end = delimiters.begin_test_delimeter, delimiters.end_test_delimeter
+            pattern = re.compile(rf"^[ \t]*###?\s*{re.escape(begin)}.*?^[ \t]*###?\s*{re.escape(end)}[^\n]*\n?",
+                                 re.MULTILINE | re.DOTALL | re.IGNORECASE)
+            cell.source = pattern.sub(HIDDEN_PLACEHOLDER, cell.source)
+        return cell, resources

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
+
 COURSE_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -36,7 +38,24 @@ def nbgrader(*args, course_root=COURSE_ROOT):
 
 
 def generate(names=None, course_root=COURSE_ROOT):
-    """Regenerate release/<name>/ and solutions/<name>/ for each assignment (all of them by default)."""
+    """Regenerate release/<name>/ and solutions/<name>/ for each assignment (all of them by default).
+
+    generate_solution runs the notebooks, so every run writes new timings, widget ids and timestamps even when
+    nothing changed: a solution notebook whose cells are the same as before keeps its old file, and the
+    course's git tree stays clean after the main job.
+    """
     for name in names or assignments(course_root):
         nbgrader("generate_assignment", name, "--force", course_root=course_root)
+        before = {path: path.read_bytes() for path in (course_root / "solutions" / name).glob("*.ipynb")}
         nbgrader("generate_solution", name, "--force", course_root=course_root)
+        for path, old in before.items():
+            if path.exists() and same_cells(nbformat.reads(old.decode("utf-8"), as_version=4),
+                                            nbformat.read(path, as_version=4)):
+                path.write_bytes(old)
+
+
+def same_cells(a, b):
+    """Whether two notebooks have the same cells (type, source, nbgrader metadata), whatever their outputs."""
+    def cells(nb):
+        return [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in nb.cells]
+    return cells(a) == cells(b)

@@ -108,14 +108,15 @@ def bwrap_arguments(folder):
             args += ["--ro-bind", path, path]
     for path in ETC_FILES:
         args += ["--ro-bind-try", path, path]
+    # an empty /tmp before what is bound below it (a course, or the kernel's own folder, may live in /tmp)
+    args += ["--tmpfs", "/tmp"]
     # the folders above what is bound, traversable (bwrap would make them 0700: closed to the kernel's uid)
     ancestors = {str(parent) for path in allowed_paths() for parent in Path(path).parents if str(parent) != "/"}
     for path in sorted(ancestors, key=len):
         args += ["--perms", "0755", "--dir", path]
     for path in allowed_paths():
         args += ["--ro-bind", path, path]
-    # /tmp first: the kernel's folder lives below it on the host, and must not be covered by it
-    args += ["--tmpfs", "/tmp", "--bind", folder, folder, "--chdir", folder, "--proc", "/proc", "--dev", "/dev",
+    args += ["--bind", folder, folder, "--chdir", folder, "--proc", "/proc", "--dev", "/dev",
              "--perms", "1777", "--tmpfs", "/dev/shm"]  # shared memory for multiprocessing and joblib
     return args + ["--"]
 

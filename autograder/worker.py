@@ -16,19 +16,19 @@ import warnings
 from pathlib import Path
 
 import nbformat
-from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.api import Gradebook
 from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,
-                                    IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec,
+                                    GetGrades, IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec,
                                     SaveAutoGrades)
 from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 
 from autograder import sandbox
-from autograder.preprocessors import (AuditStudentCode, RepairCells, RobustExecute, StderrIsNotFailure,
-                                      WithholdForReview)
+from autograder.preprocessors import (AuditStudentCode, HideHiddenTests, RepairCells, RobustExecute,
+                                      StderrIsNotFailure, WithholdForReview)
 
 FAILED_FEEDBACK = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{notebook}</title></head>
@@ -55,6 +55,7 @@ def grading_config(course_config, root, options, worker_index=0, matplotlib_cach
     c.Autograde.autograde_preprocessors = [AuditStudentCode, RobustExecute, StderrIsNotFailure, IgnorePattern,
                                            ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
                                            AssignLatePenalties, WithholdForReview, CheckCellMetadata]
+    c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
     c.OverwriteCells.add_missing_cells = True
     c.RepairCells.release_notebook = f"{root}/release/{{assignment}}/{{notebook}}.ipynb"
     c.RobustExecute.answers_notebook = f"{root}/source/{{assignment}}/{{notebook}}.ipynb"

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from autograder import demo
+from autograder.course import Assignment
 
 DEMO = Path(demo.DEMO_DIR)
 CLASSES = sorted(p.name for p in DEMO.iterdir() if p.is_dir()) if DEMO.is_dir() else []
@@ -32,6 +33,7 @@ def test_demo_class_is_current(assignment, tmp_path):
 def test_the_main_job_runs_from_a_fresh_clone_with_the_readme_command(tmp_path):
     """`python3 tasks.py demo`, exactly as the README gives it, in a clone of the committed course."""
     import csv
+    import html
     import os
     import re
     import shutil
@@ -56,3 +58,39 @@ def test_the_main_job_runs_from_a_fresh_clone_with_the_readme_command(tmp_path):
         assert float(rows["empty"]["total"]) == 0
         assert float(rows["full-marks"]["total"]) > float(rows["partial"]["total"]) > 0
         assert (reports / "summary.md").is_file() and (reports / "score_distribution.png").is_file()
+        # the full-marks student earns every autograded point, as before the grader judged tests itself
+        graded = Assignment.read(clone, assignment).graded
+        assert float(rows["full-marks"]["total"]) == sum(p for cells in graded.values() for _, p, auto in cells if auto)
+        status = (reports / "status.txt").read_text()
+        assert "withheld" not in status and "tampering" not in status, status  # no false alarm
+        hidden = [line.strip() for nb in (clone / "source" / assignment).glob("*.ipynb")
+                  for line in _hidden_lines(nb)]
+        for page in (reports / "feedback").rglob("*.html"):
+            text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))  # what a reader sees
+            assert "_reference" not in text, page
+            assert not [line for line in hidden if line in text], page
+    broken = {row["student"]: float(row["total"]) for row in csv.DictReader(
+        open(clone / "build" / "demo" / "reports" / demo.assignments_with_release()[0] / "grades.csv"))}
+    # what each broken submission costs (the same figures as before the judge): only the broken part
+    for student in ("deleted-tests", "huge-output", "stripped-metadata", "warnings"):
+        assert broken[student] == broken["full-marks"], student
+    assert broken["edited-tests"] == broken["partial"]
+    assert broken["infinite-loop"] == broken["kernel-exit"] == broken["partial"] < broken["full-marks"]
+    assert broken["invalid-json"] == 0
+    # the main job leaves the course's git tree as it found it
+    changed = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True).stdout
+    assert changed.strip() == "", changed
+
+
+def _hidden_lines(path):
+    """Lines of code (longer than 8 characters) inside the hidden-test regions of a source notebook."""
+    import nbformat
+    lines = []
+    for cell in nbformat.read(path, as_version=4).cells:
+        inside = False
+        for line in cell.source.splitlines():
+            if "HIDDEN TESTS" in line:
+                inside = "BEGIN" in line
+            elif inside and len(line.strip()) > 8:
+                lines.append(line)
+    return lines

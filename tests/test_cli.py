@@ -1,0 +1,34 @@
+"""A wrong command line gets a message in words and a non-zero exit, never a traceback."""
+import subprocess
+import sys
+
+import pytest
+
+from autograder.release import COURSE_ROOT, nbgrader_environment
+
+
+def autograder(*args):
+    return subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True,
+                          env=nbgrader_environment(), cwd=COURSE_ROOT, timeout=120)
+
+
+@pytest.mark.parametrize("args, words", [
+    (["grade", "01_gradient_desent", "demo/01_gradient_descent"], "the assignments are: 01_gradient_descent"),
+    (["grade", "01_gradient_descent", "/no/such/folder"], "does not exist"),
+    (["grade", "01_gradient_descent", "demo", "--course-root", "/no/such/course"], "not a course folder"),
+    (["feedback-pdf", "/no/such/feedback"], "not a folder of feedback pages"),
+    (["validate", "/no/such/notebook.ipynb"], "not a file"),
+    (["grade"], "required"),
+    (["no-such-command"], "invalid choice"),
+])
+def test_wrong_command_lines_are_explained(args, words):
+    result = autograder(*args)
+    assert result.returncode == 2
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_help_shows_defaults():
+    result = autograder("grade", "--help")
+    assert result.returncode == 0
+    assert "default: 600" in result.stdout and "--no-sandbox" in result.stdout

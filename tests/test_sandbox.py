@@ -1,0 +1,73 @@
+"""The grading kernel's sandbox (autograder/sandbox.py), tried directly: what a kernel can see and do."""
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from jupyter_client.manager import KernelManager
+
+from autograder import sandbox
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    """A sandboxed grading kernel started in a folder holding one data file."""
+    problem = sandbox.unavailable()
+    if problem:  # CI installs bubblewrap (tasks.py setup): there this fails instead
+        pytest.fail(problem) if os.environ.get("CI", "").lower() == "true" else pytest.skip(problem)
+    folder = Path(tempfile.mkdtemp())
+    (folder / "data.csv").write_text("1,2,3\n")
+    km = KernelManager(kernel_name=sandbox.KERNEL_NAME)
+    km.kernel_spec_manager = sandbox.kernel_spec_manager()
+    km.start_kernel(cwd=str(folder))
+    client = km.client()
+    client.start_channels()
+    client.wait_for_ready(timeout=60)
+
+    def run(code):
+        """Run code in the kernel; returns what it printed (and the error, if any)."""
+        printed = []
+        reply = client.execute_interactive(code, timeout=60, output_hook=lambda msg: printed.append(
+            msg["content"].get("text") or msg["content"].get("evalue") or ""))
+        return "".join(printed), reply["content"]["status"]
+
+    yield run
+    client.stop_channels()
+    km.shutdown_kernel(now=True)
+
+
+def test_the_kernel_has_its_files_and_the_course_library(kernel):
+    printed, status = kernel("import utils, numpy\nprint(open('data.csv').read().strip())")
+    assert status == "ok" and printed.strip() == "1,2,3"
+
+
+def test_the_kernel_sees_nothing_of_the_course_but_its_library(kernel):
+    printed, _ = kernel(f"import os\nprint(sorted(os.listdir({str(ROOT)!r})))")
+    visible = set(eval(printed))
+    assert visible <= {".venv", "utils", "autograder"}, visible
+    for private in ("source", "solutions", "tests", ".git", "gradebook.db", "reports"):
+        assert private not in visible
+
+
+def test_the_kernel_has_no_network_and_no_home(kernel):
+    printed, _ = kernel("import socket\ntry:\n    socket.create_connection(('127.0.0.1', 22), timeout=2)\n"
+                        "    print('connected')\nexcept OSError as error:\n    print(type(error).__name__)")
+    assert "connected" not in printed
+    printed, _ = kernel("import os\nprint(os.path.exists(os.path.expanduser('~root/.bashrc')), os.listdir('/tmp'))")
+    assert printed.startswith("False")
+
+
+def test_the_kernel_runs_under_limits_and_not_as_root(kernel):
+    printed, _ = kernel("import os, resource\nprint(os.getuid(), resource.getrlimit(resource.RLIMIT_NPROC)[0],"
+                        " resource.getrlimit(resource.RLIMIT_AS)[0] // 2**20)")
+    uid, processes, memory_mb = map(int, printed.split())
+    assert uid != 0
+    assert processes == sandbox.SandboxProvisioner.max_processes.default_value
+    assert memory_mb == sandbox.SandboxProvisioner.memory_mb.default_value
+
+
+def test_the_judges_key_is_gone_before_student_code_runs(kernel):
+    printed, _ = kernel("import os\nprint(sorted(f for f in os.listdir('.') if 'key' in f))")
+    assert printed.strip() == "[]"
