@@ -83,14 +83,17 @@ def test_the_main_job_runs_from_a_fresh_clone_with_the_readme_command(tmp_path):
 
 
 def _hidden_lines(path):
-    """Lines of code (longer than 8 characters) inside the hidden-test regions of a source notebook."""
+    """Lines of code (longer than 8 characters) found only inside the hidden-test regions of a source notebook
+    (a reference implementation shares lines with the solution, which a student's answer may contain)."""
     import nbformat
-    lines = []
+    hidden, elsewhere = [], set()
     for cell in nbformat.read(path, as_version=4).cells:
         inside = False
         for line in cell.source.splitlines():
             if "HIDDEN TESTS" in line:
                 inside = "BEGIN" in line
             elif inside and len(line.strip()) > 8:
-                lines.append(line)
-    return lines
+                hidden.append(line.strip())
+            else:
+                elsewhere.add(line.strip())
+    return [line for line in hidden if line not in elsewhere]
