@@ -324,17 +324,27 @@ def _safe(function, value, fallback="(a value that could not be shown)"):
 
 
 def _describe(exc):
-    """An exception as nbformat's error output fields, without the judge's own frames."""
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
-        tb = tb.tb_next
+    """An exception as nbformat's error output fields. The traceback keeps the test cell's line and the
+    student's own frames: not the judge's, nor those of the instructor's helpers (their names and code are
+    the hidden tests'), nor a library's internals."""
     ename = type.__dict__["__name__"].__get__(type(exc))
     evalue = _safe(str, exc)
     try:
-        lines = traceback.format_exception(type(exc), exc, tb)
+        frames = traceback.extract_tb(exc.__traceback__)
+        cell = [f for f in frames if f.filename.startswith(INSTRUCTOR_PREFIX) and f.name == "<module>"][:1]
+        kept = [f for f in frames if f in cell or _is_students(f.filename)]
+        lines = ["Traceback (most recent call last):", *(line.rstrip("\n") for line in
+                                                         traceback.format_list(kept))]
     except BaseException:
-        lines = [f"{ename}: {evalue}\n"]
-    return {"ename": ename, "evalue": evalue, "traceback": [line.rstrip("\n") for line in lines][-60:]}
+        lines = []
+    return {"ename": ename, "evalue": evalue, "traceback": lines[-60:] + [f"{ename}: {evalue}"]}
+
+
+def _is_students(filename):
+    """A frame of code the student wrote: a notebook cell (not a read-only one) or a file handed in."""
+    if filename.startswith(INSTRUCTOR_PREFIX) or filename == __file__:
+        return False
+    return filename.startswith("<ipython-input") or "/ipykernel_" in filename or _handed_in(filename)
 
 
 def install(shell, packages=(), imports=(), key_file=".autograder-key"):
