@@ -6,8 +6,14 @@ Modules, one job each:
     grade.py          grade a class: template gradebook, parallel workers, progress bar, course gradebook
     pool.py           the worker processes, replaced when they die or overrun
     worker.py         one notebook through nbgrader's own Autograde and GenerateFeedback
-    preprocessors.py  what makes nbgrader's pipeline robust (cell repair, kernel deaths, timeouts, output limits)
-    sandbox.py        the kernel's limits and isolation
+    options.py        every grading option, once: its type, default and reason (GradingOptions)
+    preprocessors.py  what makes nbgrader's pipeline robust and fair (cell repair and order, judged tests,
+                      kernel deaths, timeouts, output limits, tampering withheld for review, hidden tests
+                      kept out of feedback)
+    judge.py          runs inside the grading kernel: restores the testing surface, judges read-only cells
+    audit.py          reads student code for constructs that tamper with testing
+    sandbox.py        the kernel's launcher (a jupyter_client provisioner): bubblewrap allow-list and limits
+    kernels/          the grading kernel spec, which names the provisioner
     reports.py        grades.csv, status.txt, summary.md and the score plot
     course.py         the course's nbgrader configuration and an assignment's questions
     demo.py, derive.py, example.py   the demo class, example submissions, a tiny example assignment

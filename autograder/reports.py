@@ -127,10 +127,10 @@ def summary(asg, rows, status, imported):
         lines.append(f"| {question} | {top:g} | {statistics.mean(scores):.2f} | {statistics.median(scores):g} | "
                      f"{min(scores):g} | {sum(s >= top for s in scores)} |")
     lines += ["", "![Score distribution per question](score_distribution.png)", ""]
-    pending = sorted({q for row in rows for q in row["pending"]})
+    pending = sorted({q for row in rows for q in row["pending"]}, key=asg.questions.index)
     if pending:
-        lines += [f"Written answers to grade by hand (nbgrader formgrader): {', '.join(pending)}; "
-                  "their points are 0 until then.", ""]
+        lines += [f"Waiting for a person in formgrader: {', '.join(pending)} (written answers, which count 0 until "
+                  "graded, and tests withheld for review, whose autograded points count until then).", ""]
     lines += ["## Students", "", f"| student | total (of {total:g}) | status |", "|---|---|---|"]
     lines += [f"| {row['student']} | {row['total']:g} | {status[row['student']]} |" for row in rows]
     if imported.unmatched:
