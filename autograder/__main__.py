@@ -65,7 +65,8 @@ def main(argv=None):
 
     validate = commands.add_parser("validate", help="run a notebook's visible tests and say which pass")
     validate.add_argument("notebook", help="the student's .ipynb file")
-    validate.add_argument("--timeout", type=int, default=120, help="seconds a cell may run")
+    validate.add_argument("--timeout", type=int, default=None,
+                          help="seconds a cell may run (default: the course's ExecutePreprocessor.timeout)")
 
     pdf = commands.add_parser("feedback-pdf", help="turn every feedback HTML page below a folder into a PDF")
     pdf.add_argument("feedback", help="folder of feedback pages, e.g. reports/01_gradient_descent/feedback")
@@ -122,8 +123,10 @@ def run(args):
         demo_module.run(regenerate_class=args.regenerate, skip_release=args.skip_release,
                         options=grading_options(args), progress=not args.no_progress)
     elif args.command == "validate":
+        from autograder.course import load_config
         from autograder.validate import report, run_visible_tests
-        results = run_visible_tests(args.notebook, timeout=args.timeout)
+        timeout = args.timeout or load_config(release.COURSE_ROOT).ExecutePreprocessor.timeout
+        results = run_visible_tests(args.notebook, timeout=timeout)
         print(report(results))
         return 0 if all(r.passed for r in results if not r.hidden) else 1
     elif args.command == "feedback-pdf":

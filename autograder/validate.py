@@ -42,8 +42,9 @@ def _points(points):
     return f"{points:g} point" + ("" if points == 1 else "s")
 
 
-def run_visible_tests(path, timeout=120):
-    """Execute the notebook at `path` (a copy in memory; the file is not changed) -> list of TestResult."""
+def run_visible_tests(path, timeout):
+    """Execute the notebook at `path` (a copy in memory; the file is not changed) -> list of TestResult.
+    timeout: seconds a cell may run (the course's ExecutePreprocessor.timeout, see __main__.py)."""
     path = Path(path)
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(notebook, timeout=timeout, allow_errors=True, kernel_name="python3",

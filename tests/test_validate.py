@@ -4,6 +4,7 @@ import sys
 
 import pytest
 
+from autograder.course import load_config
 from autograder.validate import HIDDEN_NOTE, report, run_visible_tests
 from tests.grading import ROOT
 
@@ -12,7 +13,8 @@ NOTEBOOK = "03_logic_gates/logic_gates.ipynb"
 
 
 def test_the_release_fails_every_visible_test_and_lists_the_hidden_ones():
-    results = run_visible_tests(ROOT / "release" / NOTEBOOK)
+    timeout = load_config(ROOT).ExecutePreprocessor.timeout  # what the command uses by default
+    results = run_visible_tests(ROOT / "release" / NOTEBOOK, timeout)
     visible = [r for r in results if not r.hidden]
     hidden = [r for r in results if r.hidden]
     assert visible and not any(r.passed for r in visible)
