@@ -30,10 +30,12 @@ NAMES = {
     "exec": "runs code from a string (exec)",
     "eval": "runs code from a string (eval)",
     "globals": "reaches the notebook's namespace (globals())",
+    "__autograder__": "reaches the grader's judge",
 }
 MODULES = {
     "builtins": "imports builtins", "ctypes": "imports ctypes", "_ctypes": "imports ctypes",
     "cffi": "imports cffi", "IPython": "imports IPython's shell", "ipykernel": "imports ipykernel",
+    "autograder": "imports the grader", "jupyter_client": "imports jupyter_client",
     "unittest.mock": "imports unittest.mock (monkeypatching)", "gc": None, "inspect": None, "sys": None,
     "importlib": None, "types": None, "threading": None,
 }
@@ -281,11 +283,23 @@ def _module_aliases_by_assignment(tree, aliases):
     found = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            known = {**aliases, **found}
             dotted = _dotted(node.value)
-            if dotted and dotted.split(".")[0] in {**aliases, **found}:
+            if dotted and dotted.split(".")[0] in known:
                 root = dotted.split(".")[0]
-                found[node.targets[0].id] = ".".join([{**aliases, **found}[root], *dotted.split(".")[1:]])
+                found[node.targets[0].id] = ".".join([known[root], *dotted.split(".")[1:]])
+            elif isinstance(node.value, ast.Call) and _imports_a_module(node.value, known):
+                found[node.targets[0].id] = "a module"
     return found
+
+
+def _imports_a_module(call, known):
+    """importlib.import_module(...), __import__(...) or getattr(<module>, ...): the result is a module too."""
+    name = _dotted(call.func) or ""
+    if name.split(".")[-1] in {"import_module", "__import__", "reload"}:
+        return True
+    return name == "getattr" and bool(call.args) and isinstance(_root(call.args[0]), ast.Name) \
+        and _root(call.args[0]).id in known
 
 
 def _top_level_definitions(node):

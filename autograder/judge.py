@@ -86,7 +86,8 @@ class Surface:
 
     def __init__(self, shell, packages):
         self.shell = shell
-        self.packages = set(packages) | {"builtins", "math", "traceback", "functools", "json"}
+        # the judge's own modules too: a student who reaches them finds them put back before every cell
+        self.packages = set(packages) | {"builtins", "math", "traceback", "functools", "json", "hmac", "autograder"}
         self.modules = {}  # name -> (module, {attribute: value})
         self.code = {}  # id(function) -> (function, __code__, __defaults__, __kwdefaults__)
         self.classes = {}  # id(class) -> (class, {attribute: function})

@@ -78,6 +78,10 @@ TAMPERING = {
     "import hook": "import sys\nsys.meta_path.insert(0, object())",
     "extension": "%load_ext my_extension",
     "class swap": "result.__class__ = AlwaysEqual",
+    "import_module": "import importlib\nm = importlib.import_module('numpy')\nm.allclose = print",
+    "getattr module": "t = getattr(np, 'testing')\nt.assert_allclose = print",
+    "the judge": "__autograder__ = print",
+    "the grader": "import autograder.judge",
 }
 
 
