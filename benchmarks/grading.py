@@ -93,11 +93,12 @@ def main():
     plain_s, ours_s = statistics.median(plain_times), statistics.median(our_times)
     print(f"{args.students} students ({notebooks} notebooks) of {assignment}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}, median of {args.rounds} alternating runs")
-    print(f"plain nbgrader autograde, serial:             {plain_s:7.1f} s  "
-          f"({notebooks / plain_s * 60:.0f} notebooks/min)")
-    print(f"python -m autograder grade, {args.workers} workers:       {ours_s:7.1f} s  "
-          f"({notebooks / ours_s * 60:.0f} notebooks/min, feedback and reports included)")
-    print(f"ratio (plain time / autograder time): {plain_s / ours_s:.2f}")
+    print(f"plain nbgrader autograde, serial:             {plain_s:7.1f} s ({min(plain_times):.1f}-"
+          f"{max(plain_times):.1f})  ({notebooks / plain_s * 60:.0f} notebooks/min)")
+    print(f"python -m autograder grade, {args.workers} workers:       {ours_s:7.1f} s ({min(our_times):.1f}-"
+          f"{max(our_times):.1f})  ({notebooks / ours_s * 60:.0f} notebooks/min, feedback and reports included)")
+    ratios = [p / o for p, o in zip(plain_times, our_times)]
+    print(f"ratio (plain time / autograder time): {plain_s / ours_s:.2f} (per round {min(ratios):.2f}-{max(ratios):.2f})")
 
 
 if __name__ == "__main__":
