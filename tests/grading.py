@@ -7,7 +7,9 @@ nbgrader's gradebook.
 
 Question ids: every nbgrader cell's grade_id starts with its question, e.g. "q2b_test_hidden" -> "q2b".
 """
+import html
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -109,3 +111,27 @@ class GradedCourse:
                     if grade.cell.cell_type == "code":
                         scores[grade.name] = (grade.auto_score, grade.max_score)
         return scores
+
+
+def hidden_test_lines(notebooks):
+    """Lines of code (longer than 8 characters) found only inside hidden-test regions (### BEGIN/END HIDDEN
+    TESTS) of the given notebooks: what no feedback page may show. Lines that also stand elsewhere are left
+    out (a reference implementation shares lines with the solution, which a student's answer may contain)."""
+    hidden, elsewhere = [], set()
+    for nb in notebooks:
+        for cell in nb.cells:
+            inside = False
+            for line in cell.source.splitlines():
+                if "HIDDEN TESTS" in line:
+                    inside = "BEGIN" in line
+                elif inside and len(line.strip()) > 8:
+                    hidden.append(line.strip())
+                else:
+                    elsewhere.add(line.strip())
+    return [line for line in hidden if line not in elsewhere]
+
+
+def shown_lines(page):
+    """The lines a reader of an HTML page sees: its text without tags, each stripped."""
+    text = html.unescape(re.sub(r"<[^>]+>", "", Path(page).read_text()))
+    return {line.strip() for line in text.splitlines()}

@@ -1,10 +1,12 @@
 """The demo class in demo/ is what `python -m autograder demo --regenerate` makes from source/ and release/."""
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from autograder import demo
 from autograder.course import Assignment
+from tests.grading import hidden_test_lines, shown_lines
 
 DEMO = Path(demo.DEMO_DIR)
 CLASSES = sorted(p.name for p in DEMO.iterdir() if p.is_dir()) if DEMO.is_dir() else []
@@ -33,7 +35,6 @@ def test_demo_class_is_current(assignment, tmp_path):
 def test_the_main_job_runs_from_a_fresh_clone_with_the_readme_command(tmp_path):
     """`python3 tasks.py demo`, exactly as the README gives it, in a clone of the committed course."""
     import csv
-    import html
     import os
     import re
     import shutil
@@ -63,13 +64,11 @@ def test_the_main_job_runs_from_a_fresh_clone_with_the_readme_command(tmp_path):
         assert float(rows["full-marks"]["total"]) == sum(p for cells in graded.values() for _, p, auto in cells if auto)
         status = (reports / "status.txt").read_text()
         assert "withheld" not in status and "tampering" not in status, status  # no false alarm
-        hidden = [line.strip() for nb in (clone / "source" / assignment).glob("*.ipynb")
-                  for line in _hidden_lines(nb)]
+        sources = (clone / "source" / assignment).glob("*.ipynb")
+        hidden = hidden_test_lines(nbformat.read(path, as_version=4) for path in sources)
         for page in (reports / "feedback").rglob("*.html"):
-            text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))  # what a reader sees
-            assert "_reference" not in text, page
-            shown = {line.strip() for line in text.splitlines()}
-            assert not [line for line in hidden if line in shown], page
+            assert "_reference" not in page.read_text(), page
+            assert not [line for line in hidden if line in shown_lines(page)], page
     broken = {row["student"]: float(row["total"]) for row in csv.DictReader(
         open(clone / "build" / "demo" / "reports" / demo.assignments_with_release()[0] / "grades.csv"))}
     # what each broken submission costs (the same figures as before the judge): only the broken part
@@ -82,19 +81,3 @@ def test_the_main_job_runs_from_a_fresh_clone_with_the_readme_command(tmp_path):
     changed = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True).stdout
     assert changed.strip() == "", changed
 
-
-def _hidden_lines(path):
-    """Lines of code (longer than 8 characters) found only inside the hidden-test regions of a source notebook
-    (a reference implementation shares lines with the solution, which a student's answer may contain)."""
-    import nbformat
-    hidden, elsewhere = [], set()
-    for cell in nbformat.read(path, as_version=4).cells:
-        inside = False
-        for line in cell.source.splitlines():
-            if "HIDDEN TESTS" in line:
-                inside = "BEGIN" in line
-            elif inside and len(line.strip()) > 8:
-                hidden.append(line.strip())
-            else:
-                elsewhere.add(line.strip())
-    return [line for line in hidden if line not in elsewhere]
