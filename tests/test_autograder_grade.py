@@ -10,11 +10,13 @@ import json
 import shutil
 import subprocess
 import sys
+import warnings
 from types import SimpleNamespace
 
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
+from sqlalchemy.exc import SAWarning
 
 from autograder import derive, example
 from autograder.release import nbgrader_environment
@@ -274,6 +276,18 @@ def other_students_work(root):
     return files
 
 
+def older_assignment_rows(root):
+    """The gradebook rows of an earlier assignment (made here if missing): grading this one must not touch them."""
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb, warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)  # nbgrader's harmless autoflush warning, as in grade.py
+        if "older" not in [a.name for a in gb.assignments]:
+            gb.update_or_create_assignment("older", duedate="2026-10-01 12:00:00")
+            gb.update_or_create_student("alice", first_name="Alice")
+            gb.update_or_create_submission("older", "alice")
+        submission = gb.find_submission("older", "alice")
+        return (gb.find_assignment("older").to_dict(), submission.to_dict(), gb.find_student("alice").to_dict())
+
+
 def snapshot(root, folders=("source", "solutions", "reports/older", "autograded/alice", "submitted/alice")):
     """{path: bytes} of every file below the given folders of the course."""
     return {str(p.relative_to(root)): p.read_bytes() for folder in folders for p in (root / folder).rglob("*")
@@ -301,7 +315,7 @@ def graded(tmp_path_factory):
     incoming = root / "incoming"
     write_class(class_submissions(release, source, root), incoming)
     (incoming / "notes.txt").write_text("a file that belongs to no student")
-    before = snapshot(root)
+    before = snapshot(root), older_assignment_rows(root)
     run = subprocess.run([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, str(incoming),
                           "--course-root", str(root), "--workers", "2", "--timeout", str(CELL_TIMEOUT),
                           "--notebook-timeout", "120", "--no-progress"],
@@ -426,7 +440,9 @@ def test_no_kernel_reads_or_changes_another_students_work(graded):
         if student != "privacy_probe":
             assert f"'{student}'" not in printed.split("PRIVACY", 1)[1], student
     assert "autograder-work" not in printed and "'grader-" not in printed  # the grader's work folders
-    assert snapshot(graded.root) == graded.before  # source/, solutions/, the earlier assignment: unchanged
+    files, rows = graded.before
+    assert snapshot(graded.root) == files  # source/, solutions/, the earlier assignment's files: unchanged
+    assert older_assignment_rows(graded.root) == rows  # and its gradebook rows
 
 
 def test_same_grades_as_plain_serial_nbgrader(graded, tmp_path):
