@@ -21,6 +21,7 @@ trusting only verdicts it can check, in preprocessors.py):
 
 Only the standard library: this file is imported by the kernel, not by the grader.
 """
+import ast
 import builtins
 import functools
 import hashlib
@@ -264,13 +265,12 @@ class Judge:
         """Run the cell in the user namespace; returns (error or None, text of a last expression or None)."""
         ns = self.shell.user_ns
         try:
-            code = self.shell.transform_cell(source)
-            tree = compile(code, INSTRUCTOR_FILE.format(grade_id), "exec", 0x400)  # ast.PyCF_ONLY_AST
-            last = tree.body.pop() if tree.body and type(tree.body[-1]).__name__ == "Expr" else None
-            exec(compile(tree, INSTRUCTOR_FILE.format(grade_id), "exec"), ns)
-            if last is not None:
-                import ast
-                value = eval(compile(ast.Expression(last.value), INSTRUCTOR_FILE.format(grade_id), "eval"), ns)
+            filename = INSTRUCTOR_FILE.format(grade_id)
+            tree = ast.parse(self.shell.transform_cell(source), filename)
+            last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+            exec(compile(tree, filename, "exec"), ns)
+            if last is not None:  # a last expression's value is nbgrader's partial credit
+                value = eval(compile(ast.Expression(last.value), filename, "eval"), ns)
                 self.surface.restore(light=True)
                 if value is not None:
                     return None, _safe(repr, value)
