@@ -13,10 +13,12 @@
 Anything after the command is passed on (to pytest for `test`, to the autograder for `demo`).
 """
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tomllib
 import venv
 from pathlib import Path
 
@@ -24,7 +26,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
-STAMP = VENV / ".installed"
+STAMP = VENV / ".installed.json"  # what ensure_venv installed
 JUPYTER_DIR = ROOT / "jupyter"  # the course's Jupyter config and nbconvert templates
 
 # Debian/Ubuntu packages behind PDF export, the browser tests and the grading sandbox; README lists them.
@@ -50,15 +52,33 @@ def run(*command, env=None, **kwargs):
 
 
 def ensure_venv(extras="test"):
-    """Create .venv if it is missing and (re)install the project when pyproject.toml or the extras changed."""
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == wanted:
-        return
-    if not PYTHON.exists():
-        venv.create(VENV, with_pip=True)
-    run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip", check=True)
-    run(PYTHON, "-m", "pip", "install", "--quiet", "-e", f".[{extras}]", check=True)
-    STAMP.write_text(wanted)
+    """Create .venv if it is missing, install the project when pyproject.toml changed, and install only the
+    extras a command needs that are not there yet.
+
+    extras: comma-separated names of [project.optional-dependencies], e.g. "test,bench".
+    The stamp .venv/.installed.json records pyproject.toml's hash and the extras installed so far, which only
+    grow: after the first set-up, a command that needs fewer extras than the last one installs nothing, so it
+    works offline. (The project has no lock file; pyproject.toml alone decides what is installed.)
+    """
+    wanted = set(extras.split(","))
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    stamp = json.loads(STAMP.read_text()) if STAMP.exists() else {}
+    installed = set(stamp.get("extras", []))
+    if stamp.get("pyproject") == digest:
+        missing = sorted(wanted - installed)
+        if not missing:
+            return
+        optional = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+        run(PYTHON, "-m", "pip", "install", "--quiet", *(req for name in missing for req in optional[name]),
+            check=True)
+    else:
+        if not PYTHON.exists():
+            venv.create(VENV, with_pip=True)
+            run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip", check=True)
+        # A changed pyproject.toml may change any extra's pins: reinstall every extra this .venv has.
+        run(PYTHON, "-m", "pip", "install", "--quiet", "-e", f".[{','.join(sorted(wanted | installed))}]",
+            check=True)
+    STAMP.write_text(json.dumps({"pyproject": digest, "extras": sorted(wanted | installed)}))
 
 
 def ensure_system_packages():
