@@ -1,7 +1,9 @@
 """Jupyter server settings of the course, read by `python3 tasks.py lab` (JUPYTER_CONFIG_PATH=jupyter).
 
 JupyterLab's "Save and Export Notebook As" runs nbconvert inside the server, with the server's settings:
-load the same nbconvert settings as the command line.
+load the same nbconvert settings as the command line. nbgrader's panels (Assignment List, Formgrader) read
+their settings from nbgrader_config.py files instead: the course's own, and the one beside this file, which
+gives the Assignment List an exchange of the course's own.
 """
 import os
 
