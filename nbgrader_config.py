@@ -8,6 +8,8 @@ folder of its own.
 """
 import os
 
+from autograder.formgrader import typeset_math_offline
+
 c = get_config()  # noqa: F821 (nbgrader provides get_config)
 
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
@@ -30,3 +32,6 @@ c.Validator.failed_warning = (
 # A cell that runs longer than this fails with a timeout instead of hanging the grader.
 c.ExecutePreprocessor.timeout = 120
 c.ExecutePreprocessor.kernel_name = "python3"
+
+# Formgrader typesets math with the MathJax the Jupyter server serves, not one from the internet.
+typeset_math_offline(c)

@@ -2,6 +2,8 @@
 
     python -m autograder release [NAME ...]          regenerate release/ and solutions/ from source/
     python -m autograder grade ASSIGNMENT SUBMISSIONS grade a class (submitted/ tree, folder of folders, zip)
+    python -m autograder formgrader [FOLDER]          grade written answers by hand in nbgrader's formgrader
+    python -m autograder handback ASSIGNMENT          after hand-grading: feedback, PDFs and reports again
     python -m autograder demo                         build release/ and grade the demo class in demo/
     python -m autograder validate NOTEBOOK            run a notebook's visible tests and say which pass
     python -m autograder feedback-pdf FEEDBACK [OUT]  turn feedback HTML pages into PDFs (offline)
@@ -56,6 +58,26 @@ def main(argv=None):
                        help="where submitted/, autograded/ and reports/ go (default: the course root)")
     add_grading_options(grade)
 
+    back = commands.add_parser("handback", help="after grading in formgrader: feedback pages and PDFs, grades.csv "
+                                                "and the summary again, from the gradebook",
+                               description=handback_doc(),
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+    back.add_argument("assignment", help="assignment name (a folder in source/)")
+    back.add_argument("--course-root", default=str(release.COURSE_ROOT), help="course folder (nbgrader_config.py)")
+    back.add_argument("--gradebook", default=None, help="gradebook file (default: the course's db_url)")
+    back.add_argument("--output", default=None,
+                      help="where grading wrote autograded/ and reports/ (default: the course root)")
+    back.add_argument("--no-pdf", action="store_true", help="feedback pages only, no PDFs")
+
+    form = commands.add_parser("formgrader", help="open nbgrader's formgrader on a graded folder",
+                               description=formgrader_doc(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    form.add_argument("folder", nargs="?", default=str(release.COURSE_ROOT),
+                      help="where grading wrote gradebook.db and autograded/ (default: the course root; "
+                           "the demo: build/demo)")
+    form.add_argument("--course-root", default=str(release.COURSE_ROOT), help="course folder (nbgrader_config.py)")
+    form.add_argument("--port", type=int, default=None, help="JupyterLab's port (default: 8888 or the next free)")
+    form.add_argument("--no-browser", action="store_true", help="do not open a browser")
+
     demo = commands.add_parser("demo", help="build release/ and solutions/, then grade the demo class")
     demo.add_argument("--regenerate", action="store_true",
                       help="rewrite the demo class in demo/ from source/ and release/ first")
@@ -85,10 +107,20 @@ def main(argv=None):
         return 2
 
 
+def formgrader_doc():
+    from autograder import formgrader
+    return formgrader.__doc__
+
+
+def handback_doc():
+    from autograder import handback
+    return handback.__doc__
+
+
 def problem_with(args):
     """What is wrong with the command line's paths and names, in words, or None."""
     from pathlib import Path
-    if args.command == "grade":
+    if args.command in ("grade", "handback"):
         root = Path(args.course_root)
         if not (root / "source").is_dir():
             return f"{root} is not a course folder (it has no source/ folder)"
@@ -96,8 +128,10 @@ def problem_with(args):
         if args.assignment not in names:
             return f"there is no assignment {args.assignment!r} in {root / 'source'}; the assignments are: " \
                    + (", ".join(names) or "none")
-        if not Path(args.submissions).exists():
+        if args.command == "grade" and not Path(args.submissions).exists():
             return f"{args.submissions} does not exist (give a folder of submissions or an LMS zip)"
+    if args.command == "formgrader" and not Path(args.folder).is_dir():
+        return f"{args.folder} is not a folder (give where grading wrote gradebook.db, for example build/demo)"
     if args.command == "validate" and not Path(args.notebook).is_file():
         return f"{args.notebook} is not a file (give the path of your .ipynb notebook)"
     if args.command == "feedback-pdf" and not Path(args.feedback).is_dir():
@@ -118,6 +152,27 @@ def run(args):
                              progress=not args.no_progress)
         print(format_table(result.assignment, result.table))
         print(f"\nReports: {result.reports_dir} (grades.csv, status.txt, summary.md, feedback/)")
+    elif args.command == "handback":
+        from autograder.handback import NothingToHandBack, hand_back
+        from autograder.reports import format_table
+        from autograder.course import Assignment
+        try:
+            rows, reports_dir = hand_back(args.assignment, course_root=args.course_root, gradebook=args.gradebook,
+                                          output=args.output, pdf=not args.no_pdf)
+        except NothingToHandBack as error:
+            print(f"python -m autograder handback: {error}", file=sys.stderr)
+            return 2
+        print(format_table(Assignment.read(args.course_root, args.assignment), rows))
+        print(f"\nHanded back: {reports_dir} (feedback/, {'' if args.no_pdf else 'feedback-pdf/, '}grades.csv, "
+              "summary.md)")
+    elif args.command == "formgrader":
+        from autograder import formgrader
+        extra = ([f"--ServerApp.port={args.port}"] if args.port else []) + (["--no-browser"] if args.no_browser else [])
+        try:
+            return formgrader.run(args.folder, args.course_root, extra)
+        except FileNotFoundError as error:
+            print(f"python -m autograder formgrader: {error}", file=sys.stderr)
+            return 2
     elif args.command == "demo":
         from autograder import demo as demo_module
         demo_module.run(regenerate_class=args.regenerate, skip_release=args.skip_release,

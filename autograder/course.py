@@ -22,6 +22,13 @@ def load_config(course_root):
     return config
 
 
+def gradebook_url(config, course_root, gradebook=None):
+    """The gradebook's SQLAlchemy URL: a file given on the command line, else the course's db_url."""
+    if gradebook:
+        return f"sqlite:///{Path(gradebook).resolve()}"
+    return config.CourseDirectory.get("db_url", f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}")
+
+
 def question_id(grade_id):
     """The question a cell belongs to: the grade_id up to its first underscore ("q1_test_hidden" -> "q1")."""
     return grade_id.split("_", 1)[0]

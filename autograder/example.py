@@ -23,6 +23,7 @@ c.CourseDirectory.course_id = "example-course"
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, "gradebook.db")
 c.ExecutePreprocessor.timeout = 60
 c.ExecutePreprocessor.kernel_name = "python3"
+c.ClearMarkScheme.enforce_metadata = False  # the written answer carries its mark scheme, as the course's do
 '''
 
 
@@ -64,8 +65,10 @@ def squares_notebook():
         _test("q2_test_hidden", 2, "assert mean([5]) == 5\n### BEGIN HIDDEN TESTS\n"
                                    "assert abs(mean(np.arange(10)) - 4.5) < 1e-12\n"
                                    "assert close(mean(np.linspace(0, 1, 5)), 0.5)\n### END HIDDEN TESTS"),
-        new_markdown_cell("## q3\nWhy is the square of a real number never negative?"),
-        new_markdown_cell("### BEGIN SOLUTION\nA negative times a negative is positive.\n### END SOLUTION",
+        new_markdown_cell("## q3\nWhy is the square of a real number never negative, that is, why is "
+                          "$x^2 \\geq 0$ for every real $x$?"),
+        new_markdown_cell("### BEGIN SOLUTION\nA negative times a negative is positive.\n### END SOLUTION\n"
+                          "### BEGIN MARK SCHEME\n1 point for the sign rule, $(-a)^2 = a^2$.\n### END MARK SCHEME",
                           metadata=_meta("q3_written", grade=True, solution=True, points=1)),
     ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import jupyter_server_mathjax
 
+from autograder.feedback import MATHJAX_FOLDER
+
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-pdf-header-footer",
@@ -27,19 +29,25 @@ MATHJAX_JS = Path(jupyter_server_mathjax.__file__).parent / "static" / "MathJax.
 # jupyter-server-mathjax ships MathJax 2 with the STIX-Web fonts only (not MathJax's default TeX fonts).
 OFFLINE_HEAD = f"""
 <script type="text/x-mathjax-config">
-MathJax.Hub.Config({{"HTML-CSS": {{availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null}}}});
+MathJax.Hub.Config({{"HTML-CSS": {{availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null,
+                                  linebreaks: {{automatic: true}}}}}});
 </script>
 <script src="{MATHJAX_JS.as_uri()}?config=TeX-AMS-MML_HTMLorMML-full,Safe"></script>
 <style>
-/* Print long code lines and outputs wrapped, and the page no wider than the paper. */
+/* A4; code in a size at which the course's lines fit, wrapped between words when one does not; the page no
+   wider than the paper. */
+@page {{ size: A4; margin: 12mm; }}
 @media print {{
-  pre {{ white-space: pre-wrap !important; overflow-wrap: anywhere; }}
+  pre {{ white-space: pre-wrap !important; word-break: normal !important; overflow-wrap: break-word !important;
+         font-size: 10px !important; }}
   div#notebook-container, .container {{ width: auto !important; max-width: 100% !important; box-shadow: none; }}
 }}
 </style>
 """
 
-REMOTE_SCRIPT = re.compile(r'<script[^>]*\ssrc="(?:https?:)?//[^"]*"[^>]*>\s*</script>', re.IGNORECASE)
+# scripts from the internet (MathJax, require.js) and the page's own MathJax, replaced by this computer's
+REMOTE_SCRIPT = re.compile(r'<script[^>]*\ssrc="(?:(?:https?:)?//|[^"]*MathJax\.js)[^"]*"[^>]*>\s*</script>',
+                           re.IGNORECASE)
 
 
 def find_chromium():
@@ -85,8 +93,8 @@ def feedback_to_pdf(feedback_dir, out_dir, chromium=None):
     written = []
     for html_path in sorted(feedback_dir.rglob("*.html")):
         relative = html_path.relative_to(feedback_dir)
-        if any(part.startswith(".") for part in relative.parts):  # .ipynb_checkpoints and the like
-            continue
+        if any(part.startswith(".") for part in relative.parts) or relative.parts[0] == MATHJAX_FOLDER:
+            continue  # .ipynb_checkpoints and the like; the pages' copy of MathJax
         written.append(html_to_pdf(html_path, out_dir / relative.with_suffix(".pdf"), chromium))
     return written
 

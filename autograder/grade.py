@@ -25,8 +25,8 @@ from sqlalchemy.exc import SAWarning
 from tqdm.auto import tqdm
 from traitlets.config import Config
 
-from autograder import pool, reports, sandbox, submissions
-from autograder.course import Assignment, load_config
+from autograder import feedback, pool, reports, sandbox, submissions
+from autograder.course import Assignment, gradebook_url, load_config
 from autograder.options import GradingOptions, SandboxUnavailable
 from autograder.release import COURSE_ROOT, nbgrader_environment
 from autograder.worker import run_converter
@@ -57,8 +57,7 @@ def grade(assignment, source, course_root=COURSE_ROOT, gradebook=None, output=No
     output = Path(output or course_root).resolve()
     if gradebook:
         Path(gradebook).resolve().parent.mkdir(parents=True, exist_ok=True)
-    db_url = f"sqlite:///{Path(gradebook).resolve()}" if gradebook else config.CourseDirectory.get(
-        "db_url", f"sqlite:///{course_root / 'gradebook.db'}")
+    db_url = gradebook_url(config, course_root, gradebook)
     reports_dir = Path(reports_dir or output / "reports").resolve() / assignment
     workers = options.workers or os.cpu_count() or 1
     work = Path(tempfile.mkdtemp(prefix="autograder-work-"))
@@ -89,7 +88,10 @@ def grade(assignment, source, course_root=COURSE_ROOT, gradebook=None, output=No
             bar.close()
         _copy_submitted(imported, output, assignment, source)
         _record(db_url, asg, imported, result.results)
-        result.table = reports.write(reports_dir, asg, db_url, imported, result.results)
+        feedback.copy_mathjax(reports_dir / "feedback")
+        status = reports.status_lines(asg, imported, result.results)
+        unmatched = [(str(path), reason) for path, reason in imported.unmatched]
+        result.table = reports.write(reports_dir, asg, db_url, status, unmatched)
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -29,6 +29,7 @@ import hmac
 import importlib
 import json
 import os
+import re
 import sys
 import traceback
 import types
@@ -264,9 +265,14 @@ class Judge:
     def _execute(self, grade_id, source):
         """Run the cell in the user namespace; returns (error or None, text of a last expression or None)."""
         ns = self.shell.user_ns
+        # the student's names, for messages that say which of them a failing check uses
+        students = {name for name, value in ns.items() if not name.startswith("_") and name not in self.instructor
+                    and name not in self.shell.user_ns_hidden and not isinstance(value, types.ModuleType)}
+        code = source
         try:
             filename = INSTRUCTOR_FILE.format(grade_id)
-            tree = ast.parse(self.shell.transform_cell(source), filename)
+            code = self.shell.transform_cell(source)
+            tree = ast.parse(code, filename)
             last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
             exec(compile(tree, filename, "exec"), ns)
             if last is not None:  # a last expression's value is nbgrader's partial credit
@@ -277,7 +283,7 @@ class Judge:
             return None, None
         except BaseException as exc:  # SystemExit, KeyboardInterrupt and friends fail the cell, nothing more
             self.surface.restore(light=True)
-            return _describe(exc), None
+            return _describe(exc, code, students), None
 
     def _wrap_student_functions(self, ns):
         """Replace the student's top-level functions by wrappers that switch views and restore the surface."""
@@ -324,21 +330,100 @@ def _safe(function, value, fallback="(a value that could not be shown)"):
         return fallback
 
 
-def _describe(exc):
-    """An exception as nbformat's error output fields. The traceback keeps the test cell's line and the
-    student's own frames: not the judge's, nor those of the instructor's helpers (their names and code are
-    the hidden tests'), nor a library's internals."""
+def _describe(exc, source="", student_names=()):
+    """An exception as nbformat's error output fields, in words a student can act on (see `explain`).
+
+    The traceback is the one-line message and, when the error came from the student's own code, the
+    student's frames: never the test cell's code (a hidden test's source stays hidden), the judge's frames,
+    the instructor's helpers or a library's internals. source: the read-only cell's code; student_names:
+    names of the student's functions, so that a message can say which of them the failing line uses."""
     ename = type.__dict__["__name__"].__get__(type(exc))
     evalue = _safe(str, exc)
     try:
         frames = traceback.extract_tb(exc.__traceback__)
         cell = [f for f in frames if f.filename.startswith(INSTRUCTOR_PREFIX) and f.name == "<module>"][:1]
-        kept = [f for f in frames if f in cell or _is_students(f.filename)]
-        lines = ["Traceback (most recent call last):", *(line.rstrip("\n") for line in
-                                                         traceback.format_list(kept))]
+        line = cell[0].lineno if cell else None
+        mine = [f for f in frames if _is_students(f.filename)]
+        message = explain(exc, ename, evalue, _used_on_line(source, line, student_names), bool(mine))
+        where = [f"  in {f.name}, line {f.lineno} of your code: {(f.line or '').strip()}" for f in mine[-8:]]
     except BaseException:
-        lines = []
-    return {"ename": ename, "evalue": evalue, "traceback": lines[-60:] + [f"{ename}: {evalue}"]}
+        message, where = f"{ename}: {evalue}".splitlines()[0] if evalue.strip() else ename, []
+    return {"ename": ename, "evalue": message,
+            "traceback": [message, *(["Where it happened:"] + where if where else [])]}
+
+
+def explain(exc, ename, evalue, used, from_student):
+    """One line saying what went wrong, in the notebook's terms.
+
+    used: the student's functions the failing line of the test uses; from_student: the exception was raised
+    inside the student's code."""
+    text = evalue.strip()
+    first = text.splitlines()[0] if text else ""
+    yours = f" (the failing check uses your {', '.join(used)})" if used else ""
+    if isinstance(exc, NotImplementedError) and from_student:
+        return "Not answered yet: your code still raises NotImplementedError (replace that line with your answer)."
+    if isinstance(exc, AssertionError):
+        if _NUMPY_TESTING.match(text):
+            return "AssertionError: " + _numpy_testing(text) + yours
+        if text:
+            return "AssertionError: " + " ".join(text.split())[:500]
+        return "AssertionError: a check of this test did not hold" + yours
+    if isinstance(exc, NameError):
+        return f"NameError: {first}: the test needs it; run the cell that defines it and keep the name the question gives"
+    if from_student:
+        return f"Your code raised {ename}: {first}"
+    return f"{ename} while checking your answer: {first}" + (yours or "; check the type and shape of what "
+                                                                   "your code returns")
+
+
+# numpy.testing's messages: a header line, the test's own err_msg, then counts, differences and the arrays
+_NUMPY_TESTING = re.compile(r"(Not equal to tolerance|Arrays are not (almost )?equal|Items are not equal)")
+_NUMPY_DETAIL = re.compile(r"^(Mismatch|Max |x and y|\(shapes|ACTUAL|DESIRED|First|\[)", re.IGNORECASE)
+
+
+def _numpy_testing(text):
+    """A numpy.testing failure in one line: the test's own message, how many values differ and by how much,
+    or the shapes that do not match; the arrays themselves are left out."""
+    lines = [line.strip() for line in text.splitlines()[1:] if line.strip()]
+    own = []
+    for line in lines:
+        if _NUMPY_DETAIL.match(line):
+            break
+        own.append(line)
+    shapes = re.search(r"\(shapes (\(.*?\)), (\(.*?\)) mismatch\)", text)
+    mismatched = re.search(r"Mismatched elements: (\d+) / (\d+)", text)
+    largest = re.search(r"Max absolute difference(?: among violations)?: ([^\n]+)", text)
+    scalars = re.search(r"ACTUAL: ([^\n]{1,60})\n\s*DESIRED: ([^\n]{1,60})$", text)
+    if shapes:
+        detail = f"the shape is {shapes.group(1)} but {shapes.group(2)} was expected"
+    elif mismatched:
+        detail = (f"{mismatched.group(1)} of {mismatched.group(2)} values differ from the expected ones"
+                  + (f" (largest difference {largest.group(1).strip()})" if largest else ""))
+    elif scalars and "Items are not equal" in text:
+        detail = f"got {scalars.group(1).strip()}, expected {scalars.group(2).strip()}"
+    else:
+        detail = "the values differ from the expected ones"
+    return (" ".join(own)[:300] + ": " if own else "") + detail
+
+
+def _used_on_line(source, line, student_names):
+    """The student's names used by the innermost statement of the read-only cell that holds `line`."""
+    if not line or not source:
+        return []
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    statements = [node for node in ast.walk(tree) if isinstance(node, ast.stmt)
+                  and node.lineno <= line <= (node.end_lineno or node.lineno)]
+    if not statements:
+        return []
+    innermost = min(statements, key=lambda node: (node.end_lineno or node.lineno) - node.lineno)
+    found = []
+    for node in ast.walk(innermost):
+        if isinstance(node, ast.Name) and node.id in student_names and node.id not in found:
+            found.append(node.id)
+    return found
 
 
 def _is_students(filename):

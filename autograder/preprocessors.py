@@ -34,7 +34,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from jupyter_core.utils import ensure_async, run_sync
 from nbformat.notebooknode import from_dict
 from nbgrader.api import Gradebook
-from nbgrader.preprocessors import ClearHiddenTests, Execute, NbGraderPreprocessor
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Integer, Unicode
 
 from autograder import audit, judge, sandbox
@@ -494,7 +494,6 @@ class StderrIsNotFailure(NbGraderPreprocessor):
         return nb, resources
 
 
-HIDDEN_PLACEHOLDER = "# [hidden tests: they ran when your notebook was graded; their result is below]\n"
 MAX_AUDITED_FILE = 1_000_000  # bytes of a handed-in .py file that are read
 
 
@@ -576,18 +575,3 @@ class WithholdForReview(NbGraderPreprocessor):
             if before or after:
                 answers.append((before or after)[-1 if before else 0])
         return list(dict.fromkeys(answers))
-
-
-class HideHiddenTests(NbGraderPreprocessor):
-    """For the feedback page: a test cell's hidden tests are replaced by one line saying they ran, so that
-    handing back feedback does not hand out the tests and the reference code inside them (nbgrader issues 917,
-    1363). Their result (passed or the error, the points) stays. Uses nbgrader's own hidden-test delimiters."""
-
-    def preprocess_cell(self, cell, resources, index):
-        if is_test_cell(cell):
-            delimiters = ClearHiddenTests(config=self.config)
-            begin, end = delimiters.begin_test_delimeter, delimiters.end_test_delimeter
-            pattern = re.compile(rf"^[ \t]*###?\s*{re.escape(begin)}.*?^[ \t]*###?\s*{re.escape(end)}[^\n]*\n?",
-                                 re.MULTILINE | re.DOTALL | re.IGNORECASE)
-            cell.source = pattern.sub(HIDDEN_PLACEHOLDER, cell.source)
-        return cell, resources

@@ -1,13 +1,19 @@
 """The reports an instructor hands back and reads: grades CSV, status lines, a summary with a plot.
 
 reports/<assignment>/
-    grades.csv                one row per student: student, one column per question (points), total
+    grades.csv                one row per student: student, one column per question (points, or "pending"
+                              for a written answer no person has graded yet), total, pending questions
     status.txt                one line per student, in words: "ok" or what went wrong and what was done
     summary.md                class statistics per question, the plot, every student's total and status
-    score_distribution.png    histogram of the points per question
-    feedback/, logs/          written by the grading workers
+    score_distribution.png    histograms of the points per question and of the totals
+    run.json                  what grading found (status lines, unmatched files): the hand-back reads it
+    feedback/, logs/          written by the grading workers (and feedback/ again by the hand-back)
+
+Everything but feedback/ and logs/ is made from the gradebook, so writing it again after hand-grading in
+formgrader (handback.py) gives the final grades.
 """
 import csv
+import json
 import statistics
 from datetime import datetime
 from pathlib import Path
@@ -16,21 +22,28 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
 
 from autograder.course import question_id  # noqa: E402
 
 
+PENDING = "pending"  # what a table shows for a written answer no person has graded yet
+
+
 def grade_table(asg, db_url, students):
-    """[{"student", <question>: points, ..., "total", "pending": [questions awaiting manual grading]}].
+    """[{"student", <question>: points, ..., "total", "pending": [...], "ungraded": [...]}].
 
     Points come from nbgrader's gradebook: a cell's score is its manual score if a grader gave one,
-    otherwise its autograded score.
+    otherwise its autograded score. pending: questions with a cell awaiting a person (written answers and
+    tests withheld for review); ungraded: questions whose written answer no person has graded yet (they
+    count 0 in the total and are shown as "pending").
     """
+    written = {grade_id for cells in asg.graded.values() for grade_id, _, autograded in cells if not autograded}
     rows = []
     with Gradebook(db_url) as gb:
         for student in sorted(students):
-            row = {"student": student, **dict.fromkeys(asg.questions, 0.0), "pending": []}
+            row = {"student": student, **dict.fromkeys(asg.questions, 0.0), "pending": [], "ungraded": []}
             submission = gb.find_submission(asg.name, student)
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
@@ -38,9 +51,16 @@ def grade_table(asg, db_url, students):
                     row[question] += grade.score
                     if grade.needs_manual_grade and question not in row["pending"]:
                         row["pending"].append(question)
+                    if grade.needs_manual_grade and grade.name in written and question not in row["ungraded"]:
+                        row["ungraded"].append(question)
             row["total"] = sum(row[q] for q in asg.questions)
             rows.append(row)
     return rows
+
+
+def shown(row, question):
+    """A question's cell in a grade table: its points, or "pending" while a written answer waits."""
+    return PENDING if question in row["ungraded"] else f"{row[question]:g}"
 
 
 def status_lines(asg, imported, results):
@@ -71,72 +91,91 @@ def _cells(ids):
 
 
 def plot_distribution(asg, rows, path):
-    """Save a histogram of the points of every question (one panel each) to path."""
+    """Save histograms of the points of every question and of the totals (one panel each) to path; written
+    answers no person has graded yet are left out of their question's panel."""
     maxima = asg.max_points()
-    columns = min(4, len(maxima))
-    panels = (len(maxima) + columns - 1) // columns
-    fig, axes = plt.subplots(panels, columns, figsize=(3.2 * columns, 2.8 * panels), squeeze=False)
-    for ax, (question, top) in zip(axes.flat, maxima.items()):
-        scores = [row[question] for row in rows]
-        whole = float(top).is_integer() and all(float(s).is_integer() for s in scores)
-        # one bar per whole point, centred on it; ten bins when there is partial credit
-        edges = [x - 0.5 for x in range(int(top) + 2)] if whole else [top * i / 10 for i in range(11)]
-        ax.hist(scores, bins=edges, color="tab:blue", edgecolor="white")
-        if whole:
-            ax.set_xticks(range(int(top) + 1))
-        ax.set_title(f"{question} (max {top:g})")
+    panels = [(question, top, [row[question] for row in rows if question not in row["ungraded"]])
+              for question, top in maxima.items()]
+    panels.append(("total", sum(maxima.values()), [row["total"] for row in rows]))
+    columns = min(4, len(panels))
+    lines = (len(panels) + columns - 1) // columns
+    fig, axes = plt.subplots(lines, columns, figsize=(3.2 * columns, 2.8 * lines), squeeze=False)
+    for ax, (question, top, scores) in zip(axes.flat, panels):
+        whole = float(top).is_integer() and all(float(s).is_integer() for s in scores) and top <= 40
+        # one bar per whole point, centred on it; twenty bins for partial credit or long scales
+        edges = [x - 0.5 for x in range(int(top) + 2)] if whole else [top * i / 20 for i in range(21)]
+        ax.hist(scores, bins=edges, color="tab:green" if question == "total" else "tab:blue", edgecolor="white")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=8))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole students
+        graded = "" if len(scores) == len(rows) else f", {len(scores)} graded"
+        ax.set_title(f"{question} (max {top:g}{graded})")
         ax.set_xlabel("points")
         ax.set_ylabel("students")
-    for ax in list(axes.flat)[len(maxima):]:
+    for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
-    fig.suptitle(f"Score distribution per question: {asg.name} ({len(rows)} students)")
+    fig.suptitle(f"Score distribution: {asg.name} ({len(rows)} students)")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
 
 
-def write(reports_dir, asg, db_url, imported, results):
-    """Write grades.csv, status.txt, summary.md and score_distribution.png; returns the grade table rows."""
+def write(reports_dir, asg, db_url, status, unmatched):
+    """Write grades.csv, status.txt, summary.md, score_distribution.png and run.json from the gradebook;
+    returns the grade table rows. status: {student: status line}; unmatched: [(path, reason)]."""
     reports_dir = Path(reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
-    rows = grade_table(asg, db_url, imported.folders)
-    status = status_lines(asg, imported, results)
+    rows = grade_table(asg, db_url, status)
     with open(reports_dir / "grades.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["student", *asg.questions, "total"])
+        writer.writerow(["student", *asg.questions, "total", "pending"])
         for row in rows:
-            writer.writerow([row["student"], *(f"{row[q]:g}" for q in asg.questions), f"{row['total']:g}"])
+            writer.writerow([row["student"], *(shown(row, q) for q in asg.questions), f"{row['total']:g}",
+                             " ".join(row["pending"])])
     (reports_dir / "status.txt").write_text("".join(f"{s}: {line}\n" for s, line in status.items()))
+    (reports_dir / "run.json").write_text(json.dumps({"status": status, "unmatched": unmatched}, indent=1))
     if rows:
         plot_distribution(asg, rows, reports_dir / "score_distribution.png")
-    (reports_dir / "summary.md").write_text(summary(asg, rows, status, imported))
+    (reports_dir / "summary.md").write_text(summary(asg, rows, status, unmatched))
     return rows
 
 
-def summary(asg, rows, status, imported):
+def read_run(reports_dir):
+    """(status, unmatched) that grading recorded in run.json."""
+    run = json.loads((Path(reports_dir) / "run.json").read_text())
+    return run["status"], [tuple(entry) for entry in run["unmatched"]]
+
+
+def summary(asg, rows, status, unmatched):
     """The summary page (markdown)."""
     maxima = asg.max_points()
     total = sum(maxima.values())
     lines = [f"# {asg.name}: grading summary", "",
-             f"Graded {datetime.now():%Y-%m-%d %H:%M}: {len(rows)} students, "
+             f"Written {datetime.now():%Y-%m-%d %H:%M}: {len(rows)} students, "
              f"{sum(line != 'ok' for line in status.values())} with remarks (see the table), "
-             f"{len(imported.unmatched)} unmatched files.", "",
-             "| question | max | mean | median | min | full marks |", "|---|---|---|---|---|---|"]
+             f"{len(unmatched)} unmatched files.", "",
+             "| question | max | graded | mean | median | min | full marks |", "|---|---|---|---|---|---|---|"]
     for question, top in maxima.items():
-        scores = [row[question] for row in rows] or [0.0]
-        lines.append(f"| {question} | {top:g} | {statistics.mean(scores):.2f} | {statistics.median(scores):g} | "
-                     f"{min(scores):g} | {sum(s >= top for s in scores)} |")
-    lines += ["", "![Score distribution per question](score_distribution.png)", ""]
+        scores = [row[question] for row in rows if question not in row["ungraded"]]
+        if scores:
+            lines.append(f"| {question} | {top:g} | {len(scores)} | {statistics.mean(scores):.2f} | "
+                         f"{statistics.median(scores):g} | {min(scores):g} | {sum(s >= top for s in scores)} |")
+        else:
+            lines.append(f"| {question} | {top:g} | 0 | {PENDING} | {PENDING} | {PENDING} | {PENDING} |")
+    lines += ["", "![Score distribution per question and of the totals](score_distribution.png)", ""]
     pending = sorted({q for row in rows for q in row["pending"]}, key=asg.questions.index)
     if pending:
-        lines += [f"Waiting for a person in formgrader: {', '.join(pending)} (written answers, which count 0 until "
-                  "graded, and tests withheld for review, whose autograded points count until then).", ""]
-    lines += ["## Students", "", f"| student | total (of {total:g}) | status |", "|---|---|---|"]
-    lines += [f"| {row['student']} | {row['total']:g} | {status[row['student']]} |" for row in rows]
-    if imported.unmatched:
+        lines += [f"Waiting for a person in formgrader: {', '.join(pending)} (written answers, shown as "
+                  f"\"{PENDING}\" and counted 0 in the totals until graded, and tests withheld for review, whose "
+                  "autograded points count until then). After grading them, hand back: "
+                  f"`python -m autograder handback {asg.name}`.", ""]
+    lines += ["## Students", "", f"| student | total (of {total:g}) | pending | status |", "|---|---|---|---|"]
+    lines += [f"| {row['student']} | {row['total']:g} | {' '.join(row['pending'])} | {status[row['student']]} |"
+              for row in rows]
+    if unmatched:
         lines += ["", "## Files that matched no student or notebook", ""]
-        lines += [f"- `{path}`: {reason}" for path, reason in imported.unmatched]
-    lines += ["", "Feedback for each student: `feedback/<student>/<notebook>.html`; grading logs: `logs/`.", ""]
+        lines += [f"- `{path}`: {reason}" for path, reason in unmatched]
+    lines += ["", "Feedback for each student: `feedback/<student>/<notebook>.html` (and PDFs in `feedback-pdf/` "
+              "after the hand-back); grading logs: `logs/`.", ""]
     return "\n".join(lines)
 
 
@@ -144,7 +183,7 @@ def format_table(asg, rows):
     """The grade table as aligned plain text, for the terminal."""
     header = ["student", *asg.questions, "total"]
     maxima = asg.max_points()
-    body = [[row["student"], *(f"{row[q]:g}" for q in asg.questions), f"{row['total']:g}"] for row in rows]
+    body = [[row["student"], *(shown(row, q) for q in asg.questions), f"{row['total']:g}"] for row in rows]
     body.append(["(max)", *(f"{maxima[q]:g}" for q in asg.questions), f"{sum(maxima.values()):g}"])
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
     return "\n".join("  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(line, widths)))

@@ -16,18 +16,20 @@ import warnings
 from pathlib import Path
 
 import nbformat
-from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.api import Gradebook
 from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,
-                                    GetGrades, IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec,
+                                    IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec,
                                     SaveAutoGrades)
 from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 
 from autograder import sandbox
-from autograder.preprocessors import (AuditStudentCode, HideHiddenTests, RepairCells, RobustExecute,
+from autograder.feedback import feedback_config
+from autograder.grading_notes import ShowGradingNotes
+from autograder.preprocessors import (AuditStudentCode, RepairCells, RobustExecute,
                                       StderrIsNotFailure, WithholdForReview)
 
 FAILED_FEEDBACK = """<!DOCTYPE html>
@@ -54,11 +56,13 @@ def grading_config(course_config, root, options, worker_index=0, matplotlib_cach
                                           OverwriteCells, CheckCellMetadata]
     c.Autograde.autograde_preprocessors = [AuditStudentCode, RobustExecute, StderrIsNotFailure, IgnorePattern,
                                            ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
-                                           AssignLatePenalties, WithholdForReview, CheckCellMetadata]
-    c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+                                           AssignLatePenalties, WithholdForReview, CheckCellMetadata,
+                                           ShowGradingNotes]
+    feedback_config(c)
     c.OverwriteCells.add_missing_cells = True
     c.RepairCells.release_notebook = f"{root}/release/{{assignment}}/{{notebook}}.ipynb"
     c.RobustExecute.answers_notebook = f"{root}/source/{{assignment}}/{{notebook}}.ipynb"
+    c.ShowGradingNotes.source_notebook = f"{root}/source/{{assignment}}/{{notebook}}.ipynb"
     c.RobustExecute.kernel_name = sandbox.KERNEL_NAME
     if options.cell_timeout:
         c.RobustExecute.timeout = int(options.cell_timeout)

@@ -335,7 +335,7 @@ def test_every_student_graded_as_a_careful_ta_would(graded, student):
     row = graded.grades[student]
     assert {q: float(row[q]) for q in points} == points
     assert float(row["total"]) == sum(points.values())
-    assert float(row["q3"]) == 0  # the written answer waits for a human
+    assert row["q3"] in {"pending", "0"}  # the written answer waits for a human (0: not answered)
     assert (words == "ok") == (graded.status[student] == "ok"), graded.status[student]
     assert words in graded.status[student] or words == "ok"
 
@@ -364,8 +364,10 @@ def test_feedback_never_shows_the_hidden_tests(graded):
     for page in pages:
         leaked = [line for line in hidden if line in shown_lines(page)]
         assert not leaked, (page, leaked)
-    shown = " ".join(shown_lines(graded.reports / "feedback" / "partial" / "squares.html"))
-    assert "hidden tests: they ran when your notebook was graded" in shown
+    shown = " ".join(shown_lines(graded.reports / "feedback" / "wrong" / "squares.html"))
+    assert "Hidden test q1_test_hidden: failed, see below (0 of 2 points)" in shown
+    assert "Hidden test q2_test_hidden: passed (2 of 2 points)" in shown
+    assert "its code is not shown" in shown and "For graders" not in shown
 
 
 def test_timeout_message_is_in_words(graded):
@@ -397,7 +399,9 @@ def test_student_code_cannot_read_solutions_or_touch_the_gradebook(graded):
 
 def test_reports(graded):
     header = next(csv.reader(open(graded.reports / "grades.csv")))
-    assert header == ["student", "q1", "q2", "q3", "q4", "total"]
+    assert header == ["student", "q1", "q2", "q3", "q4", "total", "pending"]
+    assert graded.grades["full"]["q3"] == "pending" and graded.grades["full"]["pending"] == "q3"
+    assert graded.grades["empty"]["q3"] == "0"  # nothing written: nothing to grade
     assert set(graded.grades) == set(EXPECTED)
     png = (graded.reports / "score_distribution.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
@@ -483,3 +487,44 @@ def test_plain_nbgrader_is_fooled_by_every_trick(tmp_path):
         fooled = {name: score for (who, notebook, name), (score, _) in scores.items()
                   if who == student and name.startswith(f"{question}_test")}
         assert fooled and all(score > 0 for score in fooled.values()), (student, fooled)
+
+
+def test_formgrader_sees_the_mark_scheme_and_students_never_do(graded):
+    """The graded notebook (what formgrader shows) has the model answer after the written answer; no
+    feedback page has it."""
+    nb = nbformat.read(graded.root / "autograded" / "full" / ASSIGNMENT / "squares.ipynb", as_version=4)
+    ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in nb.cells]
+    note = nb.cells[ids.index("q3_written") + 1]
+    assert "For graders" in note.source and "A negative times a negative is positive" in note.source
+    for page in (graded.reports / "feedback").rglob("*.html"):
+        assert "For graders" not in page.read_text(), page
+
+
+def test_hand_back_after_hand_grading(graded, tmp_path):
+    """A TA grades a written answer (score and comment into the gradebook, as formgrader does); the hand-back
+    puts them into the student's feedback and grades.csv, and the answers still waiting stay pending."""
+    course = tmp_path / "course"
+    shutil.copytree(graded.root, course, ignore=shutil.ignore_patterns("submitted", "mathjax"))
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        grade = gb.find_grade("q3_written", "squares", ASSIGNMENT, "full")
+        grade.manual_score, grade.needs_manual_grade = 1.0, False
+        gb.find_comment("q3_written", "squares", ASSIGNMENT, "full").manual_comment = "Right: $(-a)^2 = a^2$."
+        gb.db.commit()
+    run = subprocess.run([sys.executable, "-m", "autograder", "handback", ASSIGNMENT, "--course-root", str(course),
+                          "--no-pdf"], env=ENV, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    reports = course / "reports" / ASSIGNMENT
+    grades = {row["student"]: row for row in csv.DictReader(open(reports / "grades.csv"))}
+    assert grades["full"]["q3"] == "1" and grades["full"]["pending"] == ""
+    assert float(grades["full"]["total"]) == float(graded.grades["full"]["total"]) + 1
+    assert grades["wrong"]["q3"] == "pending"
+    assert {s: row["total"] for s, row in grades.items() if s != "full"} == \
+        {s: row["total"] for s, row in graded.grades.items() if s != "full"}
+    full = " ".join(shown_lines(reports / "feedback" / "full" / "squares.html"))
+    assert "Right: $(-a)^2 = a^2$." in full and "Not graded yet" not in full
+    assert "Not graded yet" in " ".join(shown_lines(reports / "feedback" / "wrong" / "squares.html"))
+    summary = (reports / "summary.md").read_text()
+    assert "| full | 9 |" in summary and "pending" in summary
+    # a notebook that could not be graded keeps the page saying why
+    assert "could not be graded" in (reports / "feedback" / "invalid_json" / "squares.html").read_text()
+    assert str(reports) in run.stdout and "pending" in run.stdout
