@@ -64,7 +64,7 @@ def main(argv=None):
                                formatter_class=argparse.RawDescriptionHelpFormatter)
     back.add_argument("assignment", help="assignment name (a folder in source/)")
     back.add_argument("--course-root", default=str(release.COURSE_ROOT), help="course folder (nbgrader_config.py)")
-    back.add_argument("--gradebook", default=None, help="gradebook file (default: the course's db_url)")
+    back.add_argument("--gradebook", default=None, help="gradebook file (default: the one grading used)")
     back.add_argument("--output", default=None,
                       help="where grading wrote autograded/ and reports/ (default: the course root)")
     back.add_argument("--no-pdf", action="store_true", help="feedback pages only, no PDFs")

@@ -159,3 +159,6 @@ def run(regenerate_class=False, skip_release=False, options=GradingOptions(cell_
     for folder in graded:
         print(f"  {folder.relative_to(course_root)}")
     print(f"Gradebook: {(build / 'gradebook.db').relative_to(course_root)}")
+    print("Grade the written answers by hand: .venv/bin/python -m autograder formgrader build/demo\n"
+          "then hand back feedback (HTML and PDF) and final grades: "
+          ".venv/bin/python -m autograder handback ASSIGNMENT --output build/demo")

@@ -1,6 +1,7 @@
 """Hand back after hand-grading: every report made again from the gradebook, with the grades people gave.
 
-    python -m autograder handback 04_digits        # after grading the written answers in formgrader
+    python -m autograder handback 04_digits                       # after grading in formgrader
+    python -m autograder handback 04_digits --output build/demo   # the demo class
 
 Grading writes feedback and grade tables while written answers still wait for a person. Once they are graded
 in formgrader (the scores and comments go into the gradebook), this writes, in reports/<assignment>/:
@@ -31,17 +32,18 @@ class NothingToHandBack(Exception):
 
 def hand_back(assignment, course_root=COURSE_ROOT, gradebook=None, output=None, reports_dir=None, pdf=True):
     """Write feedback (HTML and, with pdf, PDF) and the reports of `assignment` again from the gradebook;
-    returns (grade table rows, reports folder). gradebook/output/reports_dir as for grade.grade()."""
+    returns (grade table rows, reports folder). output/reports_dir as for grade.grade(); the gradebook is the
+    one grading used unless `gradebook` (a file) is given."""
     course_root = Path(course_root).resolve()
     config = load_config(course_root)
     asg = Assignment.read(course_root, assignment)
-    db_url = gradebook_url(config, course_root, gradebook)
     output = Path(output or course_root).resolve()
     reports_dir = Path(reports_dir or output / "reports").resolve() / assignment
     if not (reports_dir / "run.json").exists():
         raise NothingToHandBack(f"{assignment} has not been graded into {reports_dir.parent} yet "
                                 f"(run `python -m autograder grade {assignment} SUBMISSIONS` first)")
-    status, unmatched = reports.read_run(reports_dir)
+    db_url, status, unmatched = reports.read_run(reports_dir)
+    db_url = gradebook_url(config, course_root, gradebook) if gradebook else db_url
     with tempfile.TemporaryDirectory(prefix="handback-") as tmp:
         for student in status:
             for notebook in asg.notebooks:

@@ -6,7 +6,8 @@ reports/<assignment>/
     status.txt                one line per student, in words: "ok" or what went wrong and what was done
     summary.md                class statistics per question, the plot, every student's total and status
     score_distribution.png    histograms of the points per question and of the totals
-    run.json                  what grading found (status lines, unmatched files): the hand-back reads it
+    run.json                  the gradebook used and what grading found (status lines, unmatched files):
+                              the hand-back reads it
     feedback/, logs/          written by the grading workers (and feedback/ again by the hand-back)
 
 Everything but feedback/ and logs/ is made from the gradebook, so writing it again after hand-grading in
@@ -120,8 +121,8 @@ def plot_distribution(asg, rows, path):
 
 
 def write(reports_dir, asg, db_url, status, unmatched):
-    """Write grades.csv, status.txt, summary.md, score_distribution.png and run.json from the gradebook;
-    returns the grade table rows. status: {student: status line}; unmatched: [(path, reason)]."""
+    """Write grades.csv, status.txt, summary.md, score_distribution.png and run.json from the gradebook at
+    db_url; returns the grade table rows. status: {student: status line}; unmatched: [(path, reason)]."""
     reports_dir = Path(reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
     rows = grade_table(asg, db_url, status)
@@ -132,7 +133,7 @@ def write(reports_dir, asg, db_url, status, unmatched):
             writer.writerow([row["student"], *(shown(row, q) for q in asg.questions), f"{row['total']:g}",
                              " ".join(row["pending"])])
     (reports_dir / "status.txt").write_text("".join(f"{s}: {line}\n" for s, line in status.items()))
-    (reports_dir / "run.json").write_text(json.dumps({"status": status, "unmatched": unmatched}, indent=1))
+    (reports_dir / "run.json").write_text(json.dumps({"gradebook": db_url, "status": status, "unmatched": unmatched}, indent=1))
     if rows:
         plot_distribution(asg, rows, reports_dir / "score_distribution.png")
     (reports_dir / "summary.md").write_text(summary(asg, rows, status, unmatched))
@@ -140,9 +141,9 @@ def write(reports_dir, asg, db_url, status, unmatched):
 
 
 def read_run(reports_dir):
-    """(status, unmatched) that grading recorded in run.json."""
+    """(gradebook URL, status, unmatched) that grading recorded in run.json."""
     run = json.loads((Path(reports_dir) / "run.json").read_text())
-    return run["status"], [tuple(entry) for entry in run["unmatched"]]
+    return run["gradebook"], run["status"], [tuple(entry) for entry in run["unmatched"]]
 
 
 def summary(asg, rows, status, unmatched):

@@ -77,7 +77,22 @@ def test_the_main_job_runs_from_a_fresh_clone_with_the_readme_command(tmp_path):
     assert broken["edited-tests"] == broken["partial"]
     assert broken["infinite-loop"] == broken["kernel-exit"] == broken["partial"] < broken["full-marks"]
     assert broken["invalid-json"] == 0
-    # the main job leaves the course's git tree as it found it
+    # the hand-back the demo names: feedback pages and PDFs again from the gradebook; no PDF a student gets
+    # shows a hidden test or the reference code inside one
+    last = demo.assignments_with_release()[-1]
+    back = subprocess.run([str(clone / ".venv" / "bin" / "python"), "-m", "autograder", "handback", last,
+                           "--output", "build/demo"], cwd=clone, env=env, capture_output=True, text=True)
+    assert back.returncode == 0, back.stdout[-3000:] + back.stderr[-3000:]
+    reports = clone / "build" / "demo" / "reports" / last
+    sources = (clone / "source" / last).glob("*.ipynb")
+    hidden = hidden_test_lines(nbformat.read(path, as_version=4) for path in sources)
+    pdfs = sorted((reports / "feedback-pdf").rglob("*.pdf"))
+    assert len(pdfs) == len(list((reports / "feedback").glob("*/*.html"))) > 0
+    for pdf in pdfs:
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+        lines = {line.strip() for line in text.splitlines()}
+        assert "_reference" not in text and not [line for line in hidden if line in lines], pdf
+    # the main job and the hand-back leave the course's git tree as they found it
     changed = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True).stdout
     assert changed.strip() == "", changed
 

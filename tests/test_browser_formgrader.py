@@ -138,7 +138,7 @@ def test_grade_a_written_answer_in_formgrader_and_hand_back(graded_class, formgr
     assert not [e for e in errors if "MathJax" in e], errors
 
     run = subprocess.run([sys.executable, "-m", "autograder", "handback", ASSIGNMENT, "--course-root", str(root),
-                          "--output", str(graded), "--gradebook", str(graded / "gradebook.db")],
+                          "--output", str(graded)],
                          env=ENV, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     reports = graded / "reports" / ASSIGNMENT
