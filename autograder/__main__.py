@@ -49,10 +49,15 @@ def main(argv=None):
     from autograder import submissions
     grade = commands.add_parser("grade", help="grade every submission of an assignment",
                                 description="Grade a class with nbgrader.\n\n" + submissions.__doc__,
+                                epilog="examples:\n"
+                                       "  python -m autograder grade 04_digits exports/canvas-digits.zip\n"
+                                       "  python -m autograder grade 01_gradient_descent submitted/ --workers 4\n"
+                                       "then: python -m autograder formgrader, and after hand-grading "
+                                       "python -m autograder handback 04_digits",
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     grade.add_argument("assignment", help="assignment name (a folder in source/)")
     grade.add_argument("submissions", help="nbgrader submitted/ folder, folder of student folders, or LMS zip")
-    grade.add_argument("--course-root", default=str(release.COURSE_ROOT), help="course folder (nbgrader_config.py)")
+    grade.add_argument("--course-root", default=str(release.COURSE_ROOT), help="course folder with nbgrader_config.py (default: this course)")
     grade.add_argument("--gradebook", default=None, help="gradebook file (default: the course's db_url)")
     grade.add_argument("--output", default=None,
                        help="where submitted/, autograded/ and reports/ go (default: the course root)")
@@ -63,7 +68,7 @@ def main(argv=None):
                                description=handback_doc(),
                                formatter_class=argparse.RawDescriptionHelpFormatter)
     back.add_argument("assignment", help="assignment name (a folder in source/)")
-    back.add_argument("--course-root", default=str(release.COURSE_ROOT), help="course folder (nbgrader_config.py)")
+    back.add_argument("--course-root", default=str(release.COURSE_ROOT), help="course folder with nbgrader_config.py (default: this course)")
     back.add_argument("--gradebook", default=None, help="gradebook file (default: the one grading used)")
     back.add_argument("--output", default=None,
                       help="where grading wrote autograded/ and reports/ (default: the course root)")
@@ -74,7 +79,7 @@ def main(argv=None):
     form.add_argument("folder", nargs="?", default=str(release.COURSE_ROOT),
                       help="where grading wrote gradebook.db and autograded/ (default: the course root; "
                            "the demo: build/demo)")
-    form.add_argument("--course-root", default=str(release.COURSE_ROOT), help="course folder (nbgrader_config.py)")
+    form.add_argument("--course-root", default=str(release.COURSE_ROOT), help="course folder with nbgrader_config.py (default: this course)")
     form.add_argument("--port", type=int, default=None, help="JupyterLab's port (default: 8888 or the next free)")
     form.add_argument("--no-browser", action="store_true", help="do not open a browser")
 

@@ -18,6 +18,10 @@ def autograder(*args):
     (["grade", "01_gradient_descent", "demo", "--course-root", "/no/such/course"], "not a course folder"),
     (["feedback-pdf", "/no/such/feedback"], "not a folder of feedback pages"),
     (["validate", "/no/such/notebook.ipynb"], "not a file"),
+    (["handback", "04_digit"], "the assignments are: 01_gradient_descent"),
+    (["handback", "01_gradient_descent", "--output", "/no/such/grading"], "has not been graded into"),
+    (["formgrader", "/no/such/folder"], "is not a folder"),
+    (["formgrader", "source"], "holds no graded class"),
     (["grade"], "required"),
     (["no-such-command"], "invalid choice"),
 ])
@@ -32,3 +36,4 @@ def test_help_shows_defaults():
     result = autograder("grade", "--help")
     assert result.returncode == 0
     assert "default: 600" in result.stdout and "--no-sandbox" in result.stdout
+    assert "examples:" in result.stdout and "handback" in result.stdout
