@@ -5,7 +5,8 @@
     python3 tasks.py demo      build release/ and solutions/, then grade the demo class
     python3 tasks.py release   regenerate release/ and solutions/ from source/ with nbgrader
     python3 tasks.py lab       open the course in JupyterLab with nbgrader's extensions
-    python3 tasks.py pdf NB    export a notebook to PDF (offline, xelatex, the course's template)
+    python3 tasks.py pdf NB    export a notebook to PDF (offline, xelatex, the course's template);
+                               --name "Ada Lovelace" under the title, --paper letter (default a4)
     python3 tasks.py validate NB   run a notebook's visible tests: which pass, and which tests are hidden
     python3 tasks.py bench     run the benchmarks (installs the optional PyTorch extra)
     python3 tasks.py setup     only create the environment and install the system packages
@@ -133,7 +134,17 @@ def main(argv):
         return run(BIN / "jupyter", "lab", *as_root, *rest, env=jupyter_env()).returncode
     if command == "pdf":
         setup()
-        return run(BIN / "jupyter", "nbconvert", "--to", "pdf", *rest, env=jupyter_env()).returncode
+        import argparse
+
+        # --name and --paper are options of the course's PDF preprocessor (jupyter/nbconvert/course_pdf/page_setup.py);
+        # everything else (the notebook, --execute, ...) goes to nbconvert.
+        parser = argparse.ArgumentParser(prog="python3 tasks.py pdf", add_help=False)
+        parser.add_argument("--name", help="the student's name, printed under the title")
+        parser.add_argument("--paper", choices=["a4", "letter"], type=str.lower, help="a4 (the default) or letter")
+        options, nbconvert_args = parser.parse_known_args(rest)
+        page = [f"--PageSetup.{trait}={value}" for trait, value in [("author", options.name),
+                                                                     ("paper", options.paper)] if value is not None]
+        return run(BIN / "jupyter", "nbconvert", "--to", "pdf", *page, *nbconvert_args, env=jupyter_env()).returncode
     if command == "validate":
         ensure_venv()
         return run(PYTHON, "-m", "autograder", "validate", *rest).returncode
