@@ -23,10 +23,11 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, "
 # whole cell with "YOUR ANSWER HERE", so nothing leaks; without this generate_solution refuses the cell.
 c.ClearMarkScheme.enforce_metadata = False
 
-# What `nbgrader validate` and JupyterLab's Validate button say when a visible test fails.
+# The caveat below the list of questions that JupyterLab's Validate button and `tasks.py validate` show
+# (autograder/validate.py; plain `nbgrader validate` prints it above the failing cells).
 c.Validator.failed_warning = (
-    "VALIDATION FAILED ON {num_failed} CELL(S): these are visible tests; fix them before you submit. "
-    "Hidden tests run only at grading time, so passing every visible test does not guarantee full marks.\n"
+    "Validate runs only the visible tests. Hidden tests run when your notebook is graded, so passing every "
+    "visible test does not guarantee full marks.\n"
 )
 
 # A cell that runs longer than this fails with a timeout instead of hanging the grader.

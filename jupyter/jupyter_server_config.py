@@ -10,3 +10,13 @@ import os
 c = get_config()  # noqa: F821 (Jupyter provides get_config)
 
 load_subconfig(os.path.join(os.path.dirname(os.path.abspath(__file__)), "jupyter_nbconvert_config.py"))  # noqa: F821
+
+# --- The Validate button (autograder/validate_server.py) ---
+# nbgrader's Validate button lists every failing cell with its traceback; the course's handler of the same
+# request answers question by question (passed, failed with the hint, not answered) with the caveat about
+# hidden tests. So nbgrader's validate server extension is switched off and the course's one on; .update()
+# leaves the other extensions' settings as they are.
+c.ServerApp.jpserver_extensions.update({
+    "nbgrader.server_extensions.validate_assignment": False,
+    "autograder.validate_server": True,
+})
