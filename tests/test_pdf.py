@@ -133,17 +133,19 @@ def tqdm_output(model_id, text="epochs:   0%|          | 0/100 [00:00<?, ?it/s]"
 
 
 def tqdm_state(model_id, left, value, total, right, hidden=False):
-    """The saved widget state of a tqdm bar (as nbclient and JupyterLab save it): HBox(HTML, FloatProgress, HTML)."""
+    """The widget state of a tqdm bar, HBox(HTML, FloatProgress, HTML), as JupyterLab saves it: only the
+    attributes that differ from their defaults (nbclient saves them all, see the CLI tests)."""
     def model(name, **state):
         return {"model_name": name, "model_module": "@jupyter-widgets/controls", "model_module_version": "2.0.0",
-                "state": {"_model_name": name, **state}}
+                "state": state}
     ids = [f"{model_id}-{part}" for part in ("left", "bar", "right", "layout")]
+    progress = {"value": value, "bar_style": "success"} | ({} if total == 100 else {"max": total})
     return {
         model_id: model("HBoxModel", children=[f"IPY_MODEL_{i}" for i in ids[:3]], layout=f"IPY_MODEL_{ids[3]}"),
         ids[0]: model("HTMLModel", value=left.replace(" ", "\u2007")),
-        ids[1]: model("FloatProgressModel", value=value, max=total, bar_style="success"),
+        ids[1]: model("FloatProgressModel", **progress),
         ids[2]: model("HTMLModel", value=right.replace(" ", "\u2007").replace("<", "&lt;")),
-        ids[3]: model("LayoutModel", visibility="hidden" if hidden else None),
+        ids[3]: model("LayoutModel", **({"visibility": "hidden"} if hidden else {})),
     }
 
 
@@ -160,7 +162,7 @@ def test_progress_bars_are_shown_as_they_ended_or_left_out():
     state = {**tqdm_state("done", "epochs: 100%", 100, 100, " 100/100 [00:01<00:00, 95.21it/s]"),
              **tqdm_state("stopped", "steps:  37%", 3, 8, " 3/8 [00:01<00:02, 2.50it/s]"),
              **tqdm_state("hidden", "epochs:   0%", 5, 5, " 0/5 [00:00<?, ?it/s]", hidden=True),
-             "slider": {"model_name": "IntSliderModel", "state": {"_model_name": "IntSliderModel", "value": 3}}}
+             "slider": {"model_name": "IntSliderModel", "state": {"value": 3}}}
     nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": state, "version_major": 2,
                                                                             "version_minor": 0}}
 

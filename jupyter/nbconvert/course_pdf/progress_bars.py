@@ -24,6 +24,7 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 # tqdm's text fallback, to recognise a bar whose state is missing: "epochs:   0%|   | 0/100" or "items: 0it ["
 TQDM_TEXT = re.compile(r"\d+%\||\d+it \[")
 TQDM_MODELS = [["HTMLModel", progress, "HTMLModel"] for progress in ("FloatProgressModel", "IntProgressModel")]
+PROGRESS_MAX = 100  # ipywidgets' default, which JupyterLab leaves out of the state it saves (as every default)
 BAR_WIDTH = 10  # characters: tqdm's width when it does not know the width of the line
 BLOCKS = " ▏▎▍▌▋▊▉█"  # a character cell filled by eighths, as tqdm draws them
 
@@ -32,8 +33,7 @@ class ProgressBars(Preprocessor):
     """Give every tqdm widget output the text of its finished bar, from the saved widget state, or drop it."""
 
     def preprocess(self, nb, resources):
-        saved = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
-        models = {model_id: widget.get("state", {}) for model_id, widget in saved.items()}
+        models = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
         for cell in nb.cells:
             if cell.cell_type == "code":
                 cell.outputs = [output for output in cell.outputs if self.finish(output, models)]
@@ -47,26 +47,33 @@ class ProgressBars(Preprocessor):
         box = models.get(view.get("model_id"))
         if box is None:
             return not TQDM_TEXT.search(str(output.data.get("text/plain", "")))
-        children = [models.get(model_ref(child), {}) for child in box.get("children", [])]
-        if [child.get("_model_name") for child in children] not in TQDM_MODELS:
+        children = [models.get(model_id(child), {}) for child in state(box).get("children", [])]
+        if [child.get("model_name") for child in children] not in TQDM_MODELS:
             return True
-        layout = models.get(model_ref(box.get("layout")), {})
+        layout = state(models.get(model_id(state(box).get("layout")), {}))
         if layout.get("visibility") == "hidden" or layout.get("display") == "none":
             return False
-        left, progress, right = children
-        fraction = progress.get("value", 0) / progress["max"] if progress.get("max") else 1.0
+        left, progress, right = map(state, children)
+        total = progress.get("max", PROGRESS_MAX) - progress.get("min", 0)
+        fraction = (progress.get("value", 0) - progress.get("min", 0)) / total if total > 0 else 1.0
         output.data["text/plain"] = f"{label(left)}|{bar(fraction)}|{label(right)}"
         return True
 
 
-def model_ref(reference):
+def state(widget):
+    """The attributes of a saved widget, {"model_name": ..., "state": {...}}: all of them as nbclient saves them,
+    only those that differ from their defaults as JupyterLab does."""
+    return widget.get("state", {})
+
+
+def model_id(reference):
     """The model id in a widget's reference to another widget, "IPY_MODEL_<id>"."""
     return str(reference).removeprefix("IPY_MODEL_")
 
 
-def label(model):
+def label(attributes):
     """The text of tqdm's HTML label: tqdm escapes it and writes its spaces as figure spaces (U+2007)."""
-    return html.unescape(model.get("value", "")).replace("\u2007", " ")
+    return html.unescape(attributes.get("value", "")).replace("\u2007", " ")
 
 
 def bar(fraction):
