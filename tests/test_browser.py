@@ -14,6 +14,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbgrader import utils
+
+from autograder.course import load_config, question_id
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -155,6 +158,23 @@ def grade_ids(path):
     return [c.metadata.get("nbgrader", {}).get("grade_id", "") for c in nbformat.read(path, as_version=4).cells]
 
 
+def questions(path):
+    """{question: True if it is a written answer} of a notebook, in notebook order."""
+    found = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        if utils.is_grade(cell) or utils.is_solution(cell):
+            name = question_id(cell.metadata.nbgrader.grade_id)
+            found[name] = found.get(name, True) and cell.cell_type == "markdown"
+    return found
+
+
+def assert_readable_validation(text):
+    """What every Validate dialog must be: no traceback, no line twice."""
+    assert "Traceback" not in text, text
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    assert len(lines) == len(set(lines)), f"repeated lines in the Validate dialog:\n{text}"
+
+
 def validate(page):
     """Press nbgrader's Validate button; return the text of the result dialog."""
     page.locator(".jp-Toolbar-item", has_text="Validate").first.click()
@@ -187,7 +207,17 @@ def test_release_notebook_shows_failing_visible_tests(page, lab, course):
         assert "Error" in error, f"visible test {grade_id} passes on the unsolved release notebook"
         if "AssertionError" in error:
             assert "Hint" in error, f"visible test {grade_id} fails without a hint:\n{error}"
-    assert "The following cell failed" in validate(page)
+    # Validate: a line per question, each named and not answered, then the course's caveat.
+    text = validate(page)
+    assert_readable_validation(text)
+    want = questions(folder / path)
+    listed = {line.split()[0]: line for line in text.splitlines() if line.split() and line.split()[0] in want}
+    assert list(listed) == list(want), text
+    for name, written in want.items():
+        assert "not answered" in listed[name], listed[name]
+        assert ("YOUR ANSWER HERE" if written else "NotImplementedError") in listed[name], listed[name]
+    caveat = " ".join(load_config(folder).Validator.failed_warning.split())
+    assert caveat in " ".join(text.split()), f"the caveat about hidden tests is missing:\n{text}"
 
 
 def test_solution_notebook_runs_without_errors_and_validates(page, lab, course):
@@ -204,7 +234,9 @@ def test_solution_notebook_runs_without_errors_and_validates(page, lab, course):
     assert all(prompt not in ("[ ]:", "") for prompt in code_prompts), f"cells not run: {code_prompts}"
     errors = [error for _, error in cells if error]
     assert not errors, "errors or stderr output in the solution notebook:\n" + "\n---\n".join(errors)
-    assert "Success! Your notebook passes all the tests." in validate(page)
+    text = validate(page)
+    assert_readable_validation(text)
+    assert "Success! Your notebook passes all the tests." in text, text
 
 
 def test_pdf_from_the_export_menu(page, lab, course, require_program, read_pdf, assert_readable_pdf, tmp_path):
