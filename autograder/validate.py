@@ -11,10 +11,14 @@ underscore, autograder.course.question_id):
     answered        a written answer, graded by hand
 
 and below the list the course's caveat about hidden tests (c.Validator.failed_warning in nbgrader_config.py).
-As at grading time (autograder.preprocessors.StderrIsNotFailure), a warning on stderr does not fail a test.
+A read-only cell that was edited, or a cell whose type changed, fails its question (or is listed under its own
+grade_id) with what to undo. As at grading time (autograder.preprocessors.StderrIsNotFailure), a warning on
+stderr does not fail a test.
 
 The terminal prints report(run_visible_tests(...)); the button shows CourseValidator.validate(), the same text
-in the structure nbgrader's lab extension draws (autograder/validate_server.py says how).
+in the structure nbgrader's lab extension draws (autograder/validate_server.py says how). That structure has no
+place for a passing notebook's text: when every question passes the button says nbgrader's "Success! Your
+notebook passes all the tests." without the list or the caveat.
 """
 import copy
 import html
@@ -67,16 +71,29 @@ class Summary:
         name_width = max((len(result.question) for result in self.questions), default=0) + 2
         lines = []
         for result in self.questions:
-            line = result.question.ljust(name_width) + result.status + (f" — {result.detail}" if result.detail else "")
+            line = result.question.ljust(name_width) + result.status
+            line += f" — {result.detail}" if result.detail else ""
             lines.append(textwrap.fill(line, self.width, subsequent_indent=" " * name_width))
         return "\n".join(lines)
 
     def caveat_text(self):
-        return textwrap.fill(" ".join(self.caveat.split()), self.width)
+        """The caveat in lines of at most `width`; {num_failed} in it (as nbgrader allows) counts the questions
+        that do not pass."""
+        text = self.caveat.format(num_failed=sum(not result.passed for result in self.questions))
+        return textwrap.fill(" ".join(text.split()), self.width)
 
 
 def _first_line(text):
     return next((line.strip() for line in strip_ansi(text).splitlines() if line.strip()), "")
+
+
+def _type_changed(cell):
+    """What to say when a cell's type is not the one nbgrader recorded, or ""."""
+    meta = cell.metadata.nbgrader
+    if meta.get("cell_type", cell.cell_type) == cell.cell_type:
+        return ""
+    return (f"the cell {meta['grade_id']} was a {meta['cell_type']} cell and is now a {cell.cell_type} cell; "
+            "change it back")
 
 
 def _problem(cell, check_locked, stub_left):
@@ -86,9 +103,8 @@ def _problem(cell, check_locked, stub_left):
     if check_locked and utils.is_locked(cell) and meta.get("checksum", utils.compute_checksum(cell)) \
             != utils.compute_checksum(cell):
         return FAILED, f"the cell {meta['grade_id']} was changed; grading runs the original, so undo the change"
-    if meta.get("cell_type", cell.cell_type) != cell.cell_type:
-        return FAILED, (f"the cell {meta['grade_id']} was a {meta['cell_type']} cell and is now a {cell.cell_type} "
-                        f"cell; change it back")
+    if _type_changed(cell):
+        return FAILED, _type_changed(cell)
     if cell.cell_type == "markdown":
         unanswered = utils.is_grade(cell) and (utils.determine_grade(cell)[0] == 0 or not cell.source.strip())
         return (NOT_ANSWERED, WRITTEN_MISSING) if unanswered else None
@@ -104,7 +120,7 @@ def _problem(cell, check_locked, stub_left):
     if utils.is_grade(cell):
         outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
         score, max_score = utils.determine_grade(nbformat.from_dict({**cell, "outputs": outputs}))
-        if score < max_score:
+        if score is not None and score < max_score:  # None: a code answer graded by hand
             return FAILED, "passed some but not all of the tests"
     return None
 
@@ -150,15 +166,18 @@ class CourseValidator(Validator):
         """Run the notebook at `filename` as nbgrader's validate does -> Summary."""
         self.executed = None
         results = super().validate(filename)
-        if "type_changed" in results:  # nbgrader does not run a notebook whose cells changed type
-            notebook = nbformat.read(filename, as_version=4)
-        elif self.executed is None:
+        if "type_changed" in results:  # nbgrader runs no notebook whose cells changed type: list only those
+            cells = [c for c in nbformat.read(filename, as_version=4).cells
+                     if "grade_id" in c.metadata.get("nbgrader", {}) and _type_changed(c)]
+            changed = [QuestionResult(question_id(c.metadata.nbgrader.grade_id), FAILED, _type_changed(c))
+                       for c in cells]
+            return Summary(changed, self.failed_warning, self.width)
+        if self.executed is None:
             raise RuntimeError("nbgrader's Validator.validate no longer runs Validator.preprocessors with the "
                                "validator as their parent: autograder/validate.py needs the executed notebook "
                                "another way (nbgrader is pinned in pyproject.toml)")
-        else:
-            notebook = self.executed
-        return Summary(questions(notebook, check_locked=not self.ignore_checksums), self.failed_warning, self.width)
+        return Summary(questions(self.executed, check_locked=not self.ignore_checksums), self.failed_warning,
+                       self.width)
 
     def validate(self, filename):
         """The button's result, in the structure nbgrader's lab extension draws: nothing when every question

@@ -142,6 +142,19 @@ def test_questions_reads_each_kind_of_result_from_an_executed_notebook():
     assert {r.question: r.status for r in questions(nb, check_locked=False)}["q7"] == PASSED
 
 
+def test_a_cell_whose_type_changed_is_named_without_running_the_notebook(tmp_path):
+    """nbgrader refuses to run such a notebook; the summary names the cell, and nothing else."""
+    nb = nbformat.read(ROOT / "release" / NOTEBOOK, as_version=4)
+    written = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and utils.is_solution(c))
+    nb.cells[written] = nbformat.v4.new_code_cell(nb.cells[written].source, metadata=nb.cells[written].metadata)
+    nbformat.write(nb, tmp_path / "changed.ipynb")
+    summary = CourseValidator(config=course_config()).summarise(str(tmp_path / "changed.ipynb"))
+    grade_id = nb.cells[written].metadata.nbgrader.grade_id
+    assert [(r.question, r.status) for r in summary] == [(question_id(grade_id), FAILED)]
+    assert f"the cell {grade_id} was a markdown cell and is now a code cell" in report(summary)
+    assert_student_text(report(summary))
+
+
 def test_what_the_course_validator_takes_from_nbgrader_is_still_there():
     """nbgrader is pinned (pyproject.toml); when an upgrade changes what the course's Validator and handler
     build on, this says what."""
