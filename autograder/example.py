@@ -67,7 +67,8 @@ def squares_notebook():
                                    "assert close(mean(np.linspace(0, 1, 5)), 0.5)\n### END HIDDEN TESTS"),
         new_markdown_cell("## q3\nWhy is the square of a real number never negative, that is, why is "
                           "$x^2 \\geq 0$ for every real $x$?"),
-        new_markdown_cell("### BEGIN SOLUTION\nA negative times a negative is positive.\n### END SOLUTION\n"
+        # as in the course's notebooks: the whole cell is the model answer (the release has "YOUR ANSWER HERE")
+        new_markdown_cell("A negative times a negative is positive.\n"
                           "### BEGIN MARK SCHEME\n1 point for the sign rule, $(-a)^2 = a^2$.\n### END MARK SCHEME",
                           metadata=_meta("q3_written", grade=True, solution=True, points=1)),
     ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})

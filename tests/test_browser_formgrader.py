@@ -7,6 +7,7 @@ request to the internet, gives a score and a comment; `python -m autograder hand
 the student's feedback page and PDF and into grades.csv.
 """
 import csv
+import re
 import secrets
 import subprocess
 import sys
@@ -107,7 +108,8 @@ def test_grade_a_written_answer_in_formgrader_and_hand_back(graded_class, formgr
         page.goto(f"{url}/login")
         page.fill("input[type=password]", token)
         page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        page.wait_for_url(re.compile(r"/(lab|formgrader)"))
+        page.wait_for_load_state("networkidle")
         page.goto(f"{url}/formgrader/submissions/{submission}/")
         page.locator("#q3_written").wait_for()
         # the model answer and the mark scheme under the student's answer, math typeset by MathJax
@@ -149,3 +151,17 @@ def test_grade_a_written_answer_in_formgrader_and_hand_back(graded_class, formgr
     assert "Right:" in page_text and "For graders" not in page_text and "sign rule" not in page_text
     pdf = read_pdf(reports / "feedback-pdf" / "ada" / "squares.pdf")
     assert "Right:" in pdf.text and "For graders" not in pdf.text and "$" not in pdf.text.split("Right:")[1][:40]
+    # the feedback page as the student opens it from disk: math typeset from the copy beside it, offline
+    remote.clear()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1300, "height": 1000})
+        page.on("request", lambda request: remote.append(request.url)
+                if not request.url.startswith(("file:", "data:", "about:")) else None)
+        page.goto((reports / "feedback" / "ada" / "squares.html").as_uri())
+        page.wait_for_function("() => document.querySelectorAll('.MathJax, .MathJax_Display, mjx-container')"
+                               ".length >= 3", timeout=60_000)
+        assert "$x^2" not in page.locator("body").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "feedback-page-after-handback.png"), full_page=True)
+        browser.close()
+    assert not remote, f"the feedback page asked the internet for {remote}"
