@@ -11,6 +11,18 @@ pytestmark = pytest.mark.filterwarnings("error")
 
 matplotlib.use("Agg")
 
+PDF_WIDTH = 0.9 * (8.27 - 2)  # inches: nbconvert's PDF scales a figure down to 0.9 of A4's text width
+
+
+def pdf_points(fig, fontsize):
+    """The size in points a font of the figure has in the PDF, where a wide figure is scaled down."""
+    return fontsize * min(1.0, PDF_WIDTH / fig.get_figwidth())
+
+
+def drawn(fig):
+    fig.canvas.draw()
+    return fig.canvas.get_renderer()
+
 
 def test_digits_split_sizes_scaling_and_one_hot():
     x_train, x_test, y_train, y_test = data.load_digits()
@@ -63,12 +75,15 @@ def _labels(ax):
     return ax.get_title(), ax.get_xlabel(), ax.get_ylabel()
 
 
-def test_descent_path_plot_shows_the_path():
+def test_descent_path_plot_shows_the_path_with_start_and_end():
     xs, ys = np.array([3.0, 2.0, 1.0]), np.array([2.0, 1.0, 0.5])
     ax = plots.plot_descent_path(lambda x, y: x**2 + y**2, xs, ys)
     assert all(_labels(ax))
     path = ax.lines[0]
     assert np.array_equal(path.get_xdata(), xs) and np.array_equal(path.get_ydata(), ys)
+    markers = {line.get_label(): (list(line.get_xdata()), list(line.get_ydata())) for line in ax.lines}
+    assert markers["start"] == ([3.0], [2.0]) and markers["end"] == ([1.0], [0.5])
+    assert {"descent path", "start", "end"} <= {t.get_text() for t in ax.get_legend().get_texts()}
 
 
 def test_learning_curves_plot_every_epoch():
@@ -77,6 +92,25 @@ def test_learning_curves_plot_every_epoch():
     loss_ax, acc_ax = plots.plot_learning_curves(history)
     assert all(_labels(loss_ax)) and all(_labels(acc_ax))
     assert [list(line.get_ydata()) for line in acc_ax.lines] == [[0.1, 0.5, 0.9], [0.1, 0.4, 0.8]]
+
+
+def test_learning_curves_legend_hides_no_data():
+    """Noisy curves that fill their panels: a legend inside either panel would hide some epochs (a peak)."""
+    rng = np.random.default_rng(0)
+    loss, accuracy = rng.uniform(0, 3, size=(2, 100)), rng.uniform(0, 1, size=(2, 100))
+    history = History(train_loss=list(loss[0]), train_accuracy=list(accuracy[0]), val_loss=list(loss[1]),
+                      val_accuracy=list(accuracy[1]))
+    axes = plots.plot_learning_curves(history)
+    renderer = drawn(axes[0].figure)
+    legends = [ax.get_legend() for ax in axes if ax.get_legend()]
+    assert [t.get_text() for legend in legends for t in legend.get_texts()] == ["train", "test"]
+    for ax in axes:
+        for line in ax.lines:
+            points = ax.transData.transform(line.get_xydata())
+            for legend in legends:
+                box = legend.get_window_extent(renderer)
+                hidden = [tuple(xy) for xy, (x, y) in zip(line.get_xydata(), points) if box.contains(x, y)]
+                assert not hidden, f"the legend hides {line.get_label()!r} at {hidden} in {ax.get_title()!r}"
 
 
 def test_decision_regions_shade_the_plane_by_class():
@@ -92,13 +126,38 @@ def test_accuracy_heatmap_labels_greek_axes_and_marks_diverged_cells():
     assert title == "Test Accuracy" and "λ" in xlabel and "η" in ylabel
     texts = [t.get_text() for t in ax.texts]
     assert "0.90" in texts and "diverged" in texts
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["0.01", "10"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["$10^{-2}$", "$10^{1}$"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "$10^{0}$"]
+
+
+def test_accuracy_heatmap_of_the_lecture_grid_is_legible_in_a_pdf():
+    etas = lmbdas = np.logspace(-5, 1, 7)
+    ax = plots.plot_accuracy_heatmap(np.full((7, 7), 0.5), etas, lmbdas)
+    fig = ax.figure
+    sizes = {"annotation": min(t.get_fontsize() for t in ax.texts),
+             "tick label": min(t.get_fontsize() for t in ax.get_xticklabels() + ax.get_yticklabels()),
+             "axis label": min(ax.xaxis.label.get_fontsize(), ax.yaxis.label.get_fontsize())}
+    small = {what: round(pdf_points(fig, size), 1) for what, size in sizes.items() if pdf_points(fig, size) < 8}
+    assert not small, f"smaller than 8 pt in a PDF: {small}"
+    assert all(t.get_rotation() == 0 for t in ax.get_yticklabels()), "η's values are turned on their side"
 
 
 def test_digit_grid():
     x_train, _, _, labels = data.load_digits(one_hot_targets=False)
     axes = plots.plot_digits(x_train[:12], labels[:12], n_cols=6)
     assert axes.shape == (2, 6) and axes[0, 0].get_title() == str(labels[0])
+
+
+def test_digit_grid_title_is_above_the_top_row():
+    x_train, _, _, labels = data.load_digits(one_hot_targets=False)
+    axes = plots.plot_digits(x_train[:20], [f"{t} → {t}" for t in labels[:20]], title="Misclassified digits")
+    fig = axes[0, 0].figure
+    renderer = drawn(fig)
+    [title] = [t for t in fig.texts if t.get_text() == "Misclassified digits"]
+    title_box = title.get_window_extent(renderer)
+    top_row = max(ax.get_tightbbox(renderer).y1 for ax in axes[0])  # the images and their labels
+    assert title_box.y0 >= top_row, f"the title (from y = {title_box.y0:.0f}) overlaps the top row ({top_row:.0f})"
+    assert title_box.y1 <= fig.bbox.y1, "the title is cut off at the top of the figure"
 
 
 def test_decision_regions_work_with_a_network():
