@@ -5,7 +5,7 @@
     python -m autograder formgrader [FOLDER]          grade written answers by hand in nbgrader's formgrader
     python -m autograder handback ASSIGNMENT          after hand-grading: feedback, PDFs and reports again
     python -m autograder demo                         build release/ and grade the demo class in demo/
-    python -m autograder validate NOTEBOOK            run a notebook's visible tests and say which pass
+    python -m autograder validate NOTEBOOK            each question: passed, failed with its hint, or not answered
     python -m autograder feedback-pdf FEEDBACK [OUT]  turn feedback HTML pages into PDFs (offline)
 """
 import argparse
@@ -90,7 +90,8 @@ def main(argv=None):
     add_grading_options(demo)
     demo.set_defaults(timeout=DEMO_TIMEOUT)
 
-    validate = commands.add_parser("validate", help="run a notebook's visible tests and say which pass")
+    validate = commands.add_parser("validate", help="run a notebook's visible tests: each question passed, failed "
+                                                    "with its hint, or not answered")
     validate.add_argument("notebook", help="the student's .ipynb file")
     validate.add_argument("--timeout", type=int, default=None,
                           help="seconds a cell may run (default: the course's ExecutePreprocessor.timeout)")
@@ -185,10 +186,11 @@ def run(args):
     elif args.command == "validate":
         from autograder.course import load_config
         from autograder.validate import report, run_visible_tests
-        timeout = args.timeout or load_config(release.COURSE_ROOT).ExecutePreprocessor.timeout
-        results = run_visible_tests(args.notebook, timeout=timeout)
-        print(report(results))
-        return 0 if all(r.passed for r in results if not r.hidden) else 1
+        config = load_config(release.COURSE_ROOT)
+        summary = run_visible_tests(args.notebook, timeout=args.timeout or config.ExecutePreprocessor.timeout,
+                                    config=config)
+        print(report(summary))
+        return 0 if summary.passed else 1
     elif args.command == "feedback-pdf":
         from pathlib import Path
 

@@ -78,7 +78,8 @@ class HideHiddenTests(NbGraderPreprocessor):
         score, points = meta.get("score"), meta.get("points", 0)
         failed = any(output.output_type == "error" for output in cell.get("outputs", []))
         result = "failed, see below" if failed else "passed"
-        scored = f"{score:g} of {points:g} points" if score is not None else f"{points:g} points"
+        unit = "point" if points == 1 else "points"
+        scored = f"{score:g} of {points:g} {unit}" if score is not None else f"{points:g} {unit}"
         return (f"# Hidden test {meta['grade_id']}: {result} ({scored}). It ran when your notebook was graded; "
                 "its code is not shown.\n")
 
