@@ -8,9 +8,16 @@ Modules, one job each:
     worker.py         one notebook through nbgrader's own Autograde and GenerateFeedback
     options.py        every grading option, once: its type, default and reason (GradingOptions)
     preprocessors.py  what makes nbgrader's pipeline robust and fair (cell repair and order, judged tests,
-                      kernel deaths, timeouts, output limits, tampering withheld for review, hidden tests
-                      kept out of feedback)
-    judge.py          runs inside the grading kernel: restores the testing surface, judges read-only cells
+                      kernel deaths, timeouts, output limits, tampering withheld for review)
+    judge.py          runs inside the grading kernel: restores the testing surface, judges read-only cells,
+                      explains failures in one line (explain)
+    grading_notes.py  the model answer and mark scheme under each written answer, for formgrader
+    feedback.py       the feedback pipeline: hidden tests by name and result, no grading notes, pending
+                      answers, offline MathJax (templates/)
+    formgrader.py     nbgrader's formgrader on a graded folder (python -m autograder formgrader)
+    handback.py       after hand-grading: feedback, PDFs and reports again from the gradebook
+    feedback_pdf.py   feedback pages printed to PDF by headless Chromium
+    validate.py, validate_server.py   a student's check of a notebook, in the terminal and the Validate button
     audit.py          reads student code for constructs that tamper with testing
     sandbox.py        the kernel's launcher (a jupyter_client provisioner): bubblewrap allow-list and limits
     kernels/          the grading kernel spec, which names the provisioner
