@@ -9,10 +9,13 @@
                                --name "Ada Lovelace" under the title, --paper letter (default a4)
     python3 tasks.py validate NB   run a notebook's visible tests: which pass, and which tests are hidden
     python3 tasks.py bench     run the benchmarks (installs the optional PyTorch extra)
+    python3 tasks.py student-package [OUT]   write what students receive: OUT/dl-course-student/ and its .zip
+                               (default OUT: build/student-package; no .venv needed)
     python3 tasks.py setup     only create the environment and install the system packages
 
 Anything after the command is passed on (to pytest for `test`, to the autograder for `demo`).
 """
+import ast
 import hashlib
 import json
 import os
@@ -21,6 +24,7 @@ import subprocess
 import sys
 import tomllib
 import venv
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -39,6 +43,30 @@ SYSTEM_PACKAGES = {
     "pdftotext": ["poppler-utils"],
     "bwrap": ["bubblewrap"],  # the grading sandbox (autograder/sandbox.py)
 }
+
+
+STUDENT_PACKAGE = "dl-course-student"  # the name of the folder and zip that students receive
+# What students receive, as (in the course, in the package); the student package's own files are in student/.
+# Nothing else goes in: not source/ or solutions/, the tests, the demo class, the grading code, nor
+# nbgrader_config.py with the gradebook.
+STUDENT_FILES = [
+    ("student/README.md", "README.md"),
+    ("student/tasks.py", "tasks.py"),  # setup, lab, validate, pdf
+    ("student/pyproject.toml", "pyproject.toml"),  # the course's dependencies; installs utils/ and autograder/
+    ("student/jupyter", "jupyter"),  # the lab with Validate only, and nbgrader's settings for it
+    ("jupyter/jupyter_nbconvert_config.py", "jupyter/jupyter_nbconvert_config.py"),  # PDF export
+    ("jupyter/nbconvert", "jupyter/nbconvert"),
+    ("student/autograder", "autograder"),  # `python -m autograder validate`, nothing else
+    ("utils", "utils"),
+    ("release", "release"),
+    ("notebooks", "notebooks"),
+]
+# Of the autograder, students get what validating a notebook runs (`validate` in a terminal, the Validate button's
+# server extension) and the autograder modules these import (autograder_modules finds them); nothing of grading.
+VALIDATE_MODULES = ["validate", "validate_server"]
+# Text that only instructors may see (solutions, hidden tests, mark schemes, the grader's reference answers):
+# a package with any of it in any file is refused.
+INSTRUCTOR_ONLY = ["BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "BEGIN MARK SCHEME", "_reference"]
 
 
 def run(*command, env=None, **kwargs):
@@ -107,6 +135,59 @@ def setup(extras="test"):
     ensure_system_packages()
 
 
+def autograder_modules(names):
+    """The modules `names` of autograder/ and, recursively, every autograder module they import -> sorted names.
+    (The autograder imports its modules by absolute name: `import autograder.x`, `from autograder(.x) import y`.)"""
+    todo, found = list(names), set()
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.add(name)
+        for node in ast.walk(ast.parse((ROOT / "autograder" / f"{name}.py").read_text())):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module == "autograder":
+                modules = [f"autograder.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                modules = [node.module or ""]
+            else:
+                continue
+            todo += [module.split(".")[1] for module in modules if module.startswith("autograder.")
+                     and (ROOT / "autograder" / f"{module.split('.')[1]}.py").is_file()]
+    return sorted(found)
+
+
+def student_package(out):
+    """Write what students receive to out/dl-course-student/ and out/dl-course-student.zip; returns the zip's path.
+
+    The zip holds the folder, so it unpacks to dl-course-student/. release/ is taken as it is: run
+    `python3 tasks.py release` first after changing source/.
+    """
+    folder = out / STUDENT_PACKAGE
+    if folder.exists():
+        shutil.rmtree(folder)
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
+    for source, target in STUDENT_FILES:
+        (folder / target).parent.mkdir(parents=True, exist_ok=True)
+        if (ROOT / source).is_dir():
+            shutil.copytree(ROOT / source, folder / target, ignore=skip, dirs_exist_ok=True)
+        else:
+            shutil.copy2(ROOT / source, folder / target)
+    for name in autograder_modules(VALIDATE_MODULES):
+        shutil.copy2(ROOT / "autograder" / f"{name}.py", folder / "autograder" / f"{name}.py")
+    files = sorted(path for path in folder.rglob("*") if path.is_file())
+    leaks = [f"{path.relative_to(folder)} ({marker})" for path in files
+             for marker in INSTRUCTOR_ONLY if marker in path.read_text(errors="replace")]
+    if leaks:
+        shutil.rmtree(folder)
+        raise SystemExit("Not writing the student package: instructor-only text in " + ", ".join(leaks))
+    archive_path = out / f"{STUDENT_PACKAGE}.zip"
+    with zipfile.ZipFile(archive_path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in files:
+            archive.write(path, Path(STUDENT_PACKAGE) / path.relative_to(folder))
+    return archive_path
+
 def main(argv):
     if not argv or argv[0] in {"-h", "--help", "help"}:
         print(__doc__)
@@ -148,6 +229,10 @@ def main(argv):
     if command == "validate":
         ensure_venv()
         return run(PYTHON, "-m", "autograder", "validate", *rest).returncode
+    if command == "student-package":
+        archive = student_package(Path(rest[0]).resolve() if rest else ROOT / "build" / "student-package")
+        print(f"What students receive: {archive} (unpacked beside it: {archive.with_suffix('')}/)")
+        return 0
     if command == "bench":
         ensure_venv("test,bench")
         return run(PYTHON, "benchmarks/run.py", *rest).returncode

@@ -1,0 +1,39 @@
+"""python -m autograder validate NOTEBOOK: run a notebook's visible tests and say which pass.
+
+This is what `python3 tasks.py validate NOTEBOOK` runs (the instructors' autograder has the same command).
+"""
+import argparse
+import sys
+from pathlib import Path
+
+from traitlets.config import PyFileConfigLoader
+
+from autograder.validate import report, run_visible_tests
+
+JUPYTER_DIR = Path(__file__).resolve().parent.parent / "jupyter"  # nbgrader_config.py: the course's settings
+
+
+def cell_timeout():
+    """Seconds a cell may run: ExecutePreprocessor.timeout in jupyter/nbgrader_config.py, as at grading time."""
+    return PyFileConfigLoader("nbgrader_config.py", path=str(JUPYTER_DIR)).load_config().ExecutePreprocessor.timeout
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    validate = commands.add_parser("validate", help="run a notebook's visible tests and say which pass")
+    validate.add_argument("notebook", help="your .ipynb file")
+    validate.add_argument("--timeout", type=int, default=None,
+                          help="seconds a cell may run (default: the course's ExecutePreprocessor.timeout)")
+    args = parser.parse_args(argv)
+    if not Path(args.notebook).is_file():
+        parser.exit(2, f"python -m autograder validate: {args.notebook} is not a file "
+                       "(give the path of your .ipynb notebook)\n")
+    results = run_visible_tests(args.notebook, timeout=args.timeout or cell_timeout())
+    print(report(results))
+    return 0 if all(r.passed for r in results if not r.hidden) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
