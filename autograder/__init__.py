@@ -23,5 +23,5 @@ Modules, one job each:
     kernels/          the grading kernel spec, which names the provisioner
     reports.py        grades.csv, status.txt, summary.md and the score plot
     course.py         the course's nbgrader configuration and an assignment's questions
-    demo.py, derive.py, example.py   the demo class, example submissions, a tiny example assignment
+    demo.py, derive.py   the demo class and the submissions derived from source/ and release/ (tests too)
 """

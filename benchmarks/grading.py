@@ -4,7 +4,7 @@
 
 Both grade the same class of well-behaved submissions (answers from the source notebook, every other student
 answering only the first half of the questions) in a throw-away copy of the course. By default the class is
-built on the autograder's tiny example assignment (autograder/example.py); --assignment NAME uses a real one
+built on the tests' tiny example assignment (tests/fixtures/example_course.py); --assignment NAME uses a real one
 from source/. Plain nbgrader runs once over the whole submitted/ tree, one notebook after another; the
 autograder grades with --workers processes and also writes feedback HTML and the reports, so the comparison
 is, if anything, unfavourable to it. The two alternate for --rounds rounds (plain nbgrader with --force, so
@@ -26,7 +26,8 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder import derive, example  # noqa: E402
+from autograder import derive  # noqa: E402
+from tests.fixtures import example_course as example  # noqa: E402
 from autograder.course import Assignment  # noqa: E402
 
 ENV = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")

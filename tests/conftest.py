@@ -9,10 +9,10 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from autograder import release
+from tests.fixtures import pdf_assignment
 
 ROOT = Path(__file__).resolve().parent.parent
 JUPYTER_CONFIG = ROOT / "jupyter"  # the project's Jupyter configuration and nbconvert templates
@@ -99,49 +99,6 @@ def assert_readable(facts, nb):
     assert not facts.words_off_page, f"text beyond the page edge: {facts.words_off_page[:5]}"
 
 
-def cell(kind, source, grade_id=None, **nbgrader):
-    """A notebook cell; with grade_id it carries nbgrader metadata (grade, solution, locked, points)."""
-    new = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
-    result = new(source)
-    if grade_id:
-        meta = {"grade": False, "solution": False, "locked": False, **nbgrader}
-        result.metadata["nbgrader"] = {**meta, "grade_id": grade_id, "schema_version": 3}
-    return result
-
-
-def _write_demo_assignment(course_root, name="00_demo"):
-    """Write source/<name>/demo.ipynb: one question (a gradient step) in the course's nbgrader conventions,
-    with the things PDF export must keep: a heading, η, λ and ∂ in text, a fraction, a long line, a plot."""
-    long_line = ("history = [step(np.array([1.0]), np.array([2.0]), eta_value) for eta_value in "
-                 "(0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)]  # the end of a long line")
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [
-        cell("markdown", "# One gradient step\n\nWith learning rate η and weight decay λ, one step of gradient "
-             "descent on a cost C with derivative ∂C/∂w is\n\n"
-             "$$w \\leftarrow w - \\eta \\frac{\\partial C}{\\partial w}.$$\n\n"
-             "| Question | Points |\n|---|---|\n| q1 | 3 |\n\n"
-             "The cells run in about a second. Hidden tests run at grading time."),
-        cell("code", "import numpy as np\nimport matplotlib.pyplot as plt", "setup_imports", locked=True),
-        cell("code", 'def step(w, grad, eta):\n    """One step: w, grad have shape (D,); returns shape (D,)."""\n'
-             "    ### BEGIN SOLUTION\n    return w - eta * grad\n    ### END SOLUTION",
-             "q1_step", solution=True),
-        cell("code", 'assert np.allclose(step(np.array([1.0]), np.array([2.0]), 0.5), [0.0]), '
-             '"Hint: move against the gradient, by eta times the gradient"',
-             "q1_test_visible", grade=True, locked=True, points=1),
-        cell("code", "### BEGIN HIDDEN TESTS\nrng = np.random.default_rng(0)\nw, g = rng.normal(size=(2, 5))\n"
-             "assert np.allclose(step(w, g, 0.1), w - 0.1 * g)\n### END HIDDEN TESTS",
-             "q1_test_hidden", grade=True, locked=True, points=2),
-        cell("code", long_line + "\nfig, ax = plt.subplots()\nax.plot([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0], "
-             "[h[0] for h in history], marker='o')\nax.set_title('w after one step, for each η')\n"
-             "ax.set_xlabel('learning rate η')\nax.set_ylabel('w')\nplt.show()", "plot_steps", locked=True),
-    ]
-    path = Path(course_root) / "source" / name / "demo.ipynb"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-    return path
-
-
 @pytest.fixture(scope="module")
 def course_copy(tmp_path_factory):
     """A temporary copy of the course (config, source, release, solutions) that a test module may change."""
@@ -168,7 +125,7 @@ def read_pdf():
 @pytest.fixture(scope="session")
 def write_demo_assignment():
     """write_demo_assignment(course_root, name="00_demo") -> path of the source notebook."""
-    return _write_demo_assignment
+    return pdf_assignment.write
 
 
 @pytest.fixture(scope="session")

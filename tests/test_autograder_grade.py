@@ -1,6 +1,6 @@
 """Grading a whole class end to end: one batch of well-behaved, broken and hostile students through the CLI.
 
-The class is built from the autograder's tiny example assignment (autograder/example.py: squares.ipynb with
+The class is built from the tiny example assignment (tests/fixtures/example_course.py: squares.ipynb with
 q1 3 points, q2 3 points, q3 a written answer; extra.ipynb with q4 2 points). Every student is graded in one
 `python -m autograder grade` run with two workers, then compared with what a careful TA would give.
 """
@@ -18,7 +18,8 @@ import pytest
 from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 
-from autograder import derive, example
+from autograder import derive
+from tests.fixtures import example_course as example
 from autograder.release import nbgrader_environment
 from tests.grading import hidden_test_lines, shown_lines
 

@@ -4,7 +4,8 @@ import copy
 import nbformat
 import pytest
 
-from autograder import derive, example
+from autograder import derive
+from tests.fixtures import example_course as example
 from autograder.preprocessors import RepairCells
 
 

@@ -1,6 +1,6 @@
 """Hand-grading as a TA does it: formgrader in headless Chromium on a graded class, then the hand-back.
 
-The example assignment (autograder/example.py) is graded into a folder of its own, as the demo is graded
+The example assignment (tests/fixtures/example_course.py) is graded into a folder of its own, as the demo is graded
 into build/demo; `python -m autograder formgrader`'s set-up (autograder/formgrader.py) starts JupyterLab
 there. The TA reads the written answer with the model answer and mark scheme beside it, typeset, with no
 request to the internet, gives a score and a comment; `python -m autograder handback` then puts both into
@@ -18,8 +18,9 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder import derive, example, formgrader
+from autograder import derive, formgrader
 from autograder.release import nbgrader_environment
+from tests.fixtures import example_course as example
 from tests.grading import shown_lines
 from tests.test_browser import ARTIFACTS, CHROMIUM_ARGS, free_port
 
