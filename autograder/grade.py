@@ -28,7 +28,7 @@ from traitlets.config import Config
 from autograder import feedback, pool, reports, sandbox, submissions
 from autograder.course import Assignment, gradebook_url, load_config
 from autograder.options import GradingOptions, SandboxUnavailable
-from autograder.release import COURSE_ROOT, nbgrader_environment
+from autograder.release import COURSE_ROOT, nbgrader_path
 from autograder.worker import run_converter
 
 
@@ -51,7 +51,12 @@ def grade(assignment, source, course_root=COURSE_ROOT, gradebook=None, output=No
     course_root = Path(course_root).resolve()
     if options.sandbox and sandbox.unavailable():
         raise SandboxUnavailable(sandbox.unavailable())
-    os.environ["PATH"] = nbgrader_environment()["PATH"]  # for the nbgrader run in this process and its workers
+    with nbgrader_path():  # nbgrader runs `alembic` from PATH when it creates a gradebook
+        return _grade(assignment, source, course_root, gradebook, output, reports_dir, options, progress)
+
+
+def _grade(assignment, source, course_root, gradebook, output, reports_dir, options, progress):
+    """grade(), inside nbgrader_path()."""
     config = load_config(course_root)
     asg = Assignment.read(course_root, assignment)
     output = Path(output or course_root).resolve()

@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -23,6 +24,21 @@ def nbgrader_environment():
     if path.split(os.pathsep)[0] != bin_dir:
         path = os.pathsep.join([bin_dir, path])
     return dict(os.environ, PATH=path)
+
+
+@contextmanager
+def nbgrader_path():
+    """While inside, this environment's bin folder is first on PATH (see nbgrader_environment), for nbgrader's
+    gradebook creation in this process and in the worker processes started meanwhile; PATH is put back after."""
+    before = os.environ.get("PATH")
+    os.environ["PATH"] = nbgrader_environment()["PATH"]
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PATH", None)
+        else:
+            os.environ["PATH"] = before
 
 
 def nbgrader(*args, course_root=COURSE_ROOT):

@@ -1,5 +1,7 @@
 """The project's two package lists (pip's pyproject.toml and conda's environment.yml) must agree."""
+import os
 import re
+import sys
 import tomllib
 
 import yaml
@@ -52,3 +54,13 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     command = "python3 tasks.py test"
     assert command in readme and command in ci
+
+
+def test_nbgrader_path_is_put_back(monkeypatch):
+    """Grading puts this environment's bin folder first on PATH only while it runs (issue: grade() changed the
+    PATH of the whole process)."""
+    from autograder.release import nbgrader_path
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    with nbgrader_path():
+        assert os.environ["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
+    assert os.environ["PATH"] == "/usr/bin:/bin"
