@@ -11,9 +11,9 @@ COURSE_ROOT = Path(__file__).resolve().parent.parent
 
 
 def assignments(course_root=COURSE_ROOT):
-    """Names of the assignments in source/, in order."""
-    return sorted(path.name for path in (course_root / "source").iterdir()
-                  if path.is_dir() and not path.name.startswith("."))
+    """Names of the assignments in source/ (folders holding a notebook), in order: the one list of them."""
+    return sorted(path.name for path in (Path(course_root) / "source").iterdir()
+                  if path.is_dir() and not path.name.startswith(".") and any(path.glob("*.ipynb")))
 
 
 def nbgrader_environment():

@@ -17,19 +17,15 @@ import nbformat
 from nbgrader.api import Gradebook
 
 from autograder import release
+from autograder.course import question_id
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "source"
 
 
 def assignments():
-    if not SOURCE.is_dir():
-        return []
-    return sorted(p.name for p in SOURCE.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
-
-
-def question_of(grade_id):
-    return grade_id.split("_", 1)[0]
+    """The course's assignments (release.assignments, the one list)."""
+    return release.assignments() if SOURCE.is_dir() else []
 
 
 def nbgrader_cell(cell):
@@ -46,7 +42,7 @@ def questions(notebook):
     for cell in notebook.cells:
         meta = nbgrader_cell(cell)
         if meta.get("grade") and not meta.get("solution"):
-            question = question_of(meta["grade_id"])
+            question = question_id(meta["grade_id"])
             points[question] = points.get(question, 0) + meta["points"]
     return points
 
@@ -63,7 +59,7 @@ def answer_only(release_nb, source_nb, answered):
     submission = nbformat.from_dict(json.loads(json.dumps(release_nb)))
     for cell in submission.cells:
         grade_id = nbgrader_cell(cell).get("grade_id", "")
-        if grade_id in solutions and question_of(grade_id) in answered:
+        if grade_id in solutions and question_id(grade_id) in answered:
             cell.source = solutions[grade_id]
     return submission
 

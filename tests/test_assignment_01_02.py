@@ -16,6 +16,8 @@ import matplotlib
 import nbformat
 import pytest
 
+from autograder.course import question_id
+
 matplotlib.use("Agg")  # the setup cells import pyplot; no window and no display needed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,10 +26,6 @@ NOTEBOOKS = {
     "02": ROOT / "source" / "02_network_components" / "network_components.ipynb",
 }
 pytestmark = pytest.mark.slow  # runs notebook code, including a short training run
-
-
-def _question(grade_id):
-    return grade_id.split("_", 1)[0]
 
 
 def run_question(assignment, question, answer=None, dependency_answers=None):
@@ -48,11 +46,11 @@ def run_question(assignment, question, answer=None, dependency_answers=None):
             continue
         if grade_id.startswith("setup_"):
             exec(cell.source, namespace)
-        elif meta.get("solution") and _question(grade_id) in depends_on:
-            exec(textwrap.dedent(dependency_answers.get(_question(grade_id), cell.source)), namespace)
-        elif meta.get("solution") and _question(grade_id) == question:
+        elif meta.get("solution") and question_id(grade_id) in depends_on:
+            exec(textwrap.dedent(dependency_answers.get(question_id(grade_id), cell.source)), namespace)
+        elif meta.get("solution") and question_id(grade_id) == question:
             exec(cell.source if answer is None else textwrap.dedent(answer), namespace)
-        elif meta.get("grade") and _question(grade_id) == question:
+        elif meta.get("grade") and question_id(grade_id) == question:
             try:
                 exec(cell.source, namespace)
             except Exception:  # a failed assert, or an answer that breaks the interface
@@ -65,8 +63,8 @@ def _graded_questions(assignment):
     found = []
     for cell in notebook.cells:
         meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade") and not meta.get("solution") and _question(meta["grade_id"]) not in found:
-            found.append(_question(meta["grade_id"]))
+        if meta.get("grade") and not meta.get("solution") and question_id(meta["grade_id"]) not in found:
+            found.append(question_id(meta["grade_id"]))
     return found
 
 

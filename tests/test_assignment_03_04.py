@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from tests.grading import GradedCourse, nbgrader_cell, question_of, read
+from tests.grading import GradedCourse, nbgrader_cell, question_id, read
 
 NOTEBOOKS = {"03_logic_gates": "logic_gates.ipynb", "04_digits": "digits.ipynb"}
 
@@ -230,7 +230,7 @@ def test_points_table_matches_the_cells(name):
     for cell in notebook.cells:
         meta = nbgrader_cell(cell)
         if meta.get("grade"):
-            question = question_of(meta["grade_id"])
+            question = question_id(meta["grade_id"])
             in_cells[question] = in_cells.get(question, 0) + meta["points"]
     assert _points_table(notebook) == in_cells
 

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from tests.grading import (ROOT, GradedCourse, answer_only, assignments, dependencies, nbgrader_cell,
-                           question_of, questions, read)
+                           question_id, questions, read)
 
 ASSIGNMENTS = [pytest.param(name, marks=pytest.mark.xdist_group(name)) for name in assignments()]
 pytestmark = pytest.mark.slow
@@ -69,8 +69,8 @@ def test_answering_one_question_earns_exactly_its_points(course):
             answered = {question, *dependencies(source).get(question, [])}
             expected = sum(points[q] for q in answered)
             scores = course.scores(f"only_{question}")
-            earned = sum(auto for grade_id, (auto, _) in scores.items() if question_of(grade_id) in answered)
-            elsewhere = {g: auto for g, (auto, _) in scores.items() if question_of(g) not in answered and auto}
+            earned = sum(auto for grade_id, (auto, _) in scores.items() if question_id(grade_id) in answered)
+            elsewhere = {g: auto for g, (auto, _) in scores.items() if question_id(g) not in answered and auto}
             if earned != expected or elsewhere:
                 failures.append(f"{question}: earned {earned} of {expected}, and elsewhere {elsewhere}")
     assert not failures, "\n".join(failures)
@@ -84,7 +84,7 @@ def test_every_question_states_its_points_and_hidden_tests(course):
         for question, points in questions(source).items():
             test_cells = [c for c in source.cells if nbgrader_cell(c).get("grade")
                           and not nbgrader_cell(c).get("solution")
-                          and question_of(nbgrader_cell(c)["grade_id"]) == question]
+                          and question_id(nbgrader_cell(c)["grade_id"]) == question]
             assert any("BEGIN HIDDEN TESTS" in c.source for c in test_cells), f"{question} has no hidden tests"
             assert any("BEGIN HIDDEN TESTS" not in c.source for c in test_cells), f"{question}: no visible test"
 

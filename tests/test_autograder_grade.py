@@ -19,6 +19,7 @@ from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 
 from autograder import derive
+from autograder.course import question_id
 from tests.fixtures import example_course as example
 from autograder.release import nbgrader_environment
 from tests.grading import hidden_test_lines, shown_lines
@@ -248,7 +249,7 @@ def _moved_below_tests(nb, grade_id):
     nb = copy.deepcopy(nb)
     ids = [derive.grade_id(cell) for cell in nb.cells]
     answer = nb.cells.pop(ids.index(grade_id))
-    question = grade_id.split("_")[0]
+    question = question_id(grade_id)
     last_test = max(i for i, cell in enumerate(nb.cells) if (derive.grade_id(cell) or "").startswith(question + "_"))
     nb.cells.insert(last_test + 1, answer)
     return nb
