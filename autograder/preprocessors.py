@@ -38,6 +38,7 @@ from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Integer, Unicode
 
 from autograder import audit, judge, sandbox
+from autograder.options import GradingOptions
 
 
 def add_note(nb, grade_id, text):
@@ -246,7 +247,8 @@ class RobustExecute(Execute):
     Every failure ends up as an error output in the cell concerned, so nbgrader scores it 0.
     """
 
-    notebook_timeout = Integer(600, help="time budget of the whole notebook (s)").tag(config=True)
+    notebook_timeout = Integer(GradingOptions.notebook_timeout, help="time budget of the whole notebook (s); "
+                               "default and reason: options.GradingOptions").tag(config=True)
     max_text_bytes = Integer(100_000, help="text output kept per cell (bytes)").tag(config=True)
     max_figures = Integer(10, help="images kept per cell").tag(config=True)
     max_output_bytes = Integer(10_000_000, help="all outputs kept per notebook (bytes)").tag(config=True)

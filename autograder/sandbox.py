@@ -35,6 +35,10 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Bool, Integer, Unicode
 
+from autograder.options import GradingOptions
+
+DEFAULTS = GradingOptions()
+
 KERNEL_NAME = "autograder-sandbox"
 KERNEL_DIRS = [str(Path(__file__).with_name("kernels"))]  # holds kernels/autograder-sandbox/kernel.json
 UID_FIRST = 61000  # kernels of grading worker i run as uid UID_FIRST + i when the grader is root
@@ -124,11 +128,13 @@ def bwrap_arguments(folder):
 class SandboxProvisioner(LocalProvisioner):
     """Launches grading kernels in bubblewrap, under limits, in a fresh folder, with the judge installed."""
 
-    memory_mb = Integer(4096, help="address-space limit of the kernel (MB)").tag(config=True)
-    cpu_seconds = Integer(900, help="CPU-time limit of one kernel process (s)").tag(config=True)
-    file_size_mb = Integer(100, help="largest file the kernel may write (MB)").tag(config=True)
-    max_processes = Integer(64, help="processes and threads the kernel may run at once").tag(config=True)
-    sandbox = Bool(True, help="run the kernel in bubblewrap (False: limits only)").tag(config=True)
+    # defaults and their reasons: options.GradingOptions (grading sets every one of these from it)
+    memory_mb = Integer(DEFAULTS.memory_mb, help="address-space limit of the kernel (MB)").tag(config=True)
+    cpu_seconds = Integer(DEFAULTS.cpu_seconds, help="CPU-time limit of one kernel process (s)").tag(config=True)
+    file_size_mb = Integer(DEFAULTS.file_size_mb, help="largest file the kernel may write (MB)").tag(config=True)
+    max_processes = Integer(DEFAULTS.max_processes, help="processes and threads the kernel may run at once"
+                            ).tag(config=True)
+    sandbox = Bool(DEFAULTS.sandbox, help="run the kernel in bubblewrap (False: limits only)").tag(config=True)
     uid = Integer(UID_FIRST, help="uid of the kernel when the grader runs as root").tag(config=True)
     matplotlib_cache = Unicode("", help="prebuilt MPLCONFIGDIR copied into each kernel's folder").tag(config=True)
 
