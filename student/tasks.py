@@ -63,7 +63,7 @@ def ensure_system_packages():
         return
     if not (shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0):
         print("Not installed (PDF export needs them):", " ".join(missing))
-        print("See README.md, 'PDF export', for how to install them on your system.")
+        print("README.md, 'PDF export needs xelatex and pandoc', says how to install them on your system.")
         return
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "--no-install-recommends",
@@ -124,8 +124,7 @@ def main(argv):
     notebook = notebook_path(args.notebook)
     if args.command == "validate":
         ensure_venv()
-        # nbgrader reads its settings (jupyter/nbgrader_config.py) from the Jupyter config path, as the button does
-        return run(PYTHON, "-m", "autograder", "validate", notebook, env=jupyter_env())
+        return run(PYTHON, "-m", "autograder", "validate", notebook)
     ensure_venv()
     ensure_system_packages()
     page = [f"--PageSetup.{trait}={value}" for trait, value in [("author", args.name), ("paper", args.paper)]

@@ -13,9 +13,9 @@ from autograder.validate import report, run_visible_tests
 JUPYTER_DIR = Path(__file__).resolve().parent.parent / "jupyter"  # nbgrader_config.py: the course's settings
 
 
-def cell_timeout():
-    """Seconds a cell may run: ExecutePreprocessor.timeout in jupyter/nbgrader_config.py, as at grading time."""
-    return PyFileConfigLoader("nbgrader_config.py", path=str(JUPYTER_DIR)).load_config().ExecutePreprocessor.timeout
+def settings():
+    """nbgrader's settings for your notebooks (jupyter/nbgrader_config.py, the course's), as a traitlets Config."""
+    return PyFileConfigLoader("nbgrader_config.py", path=str(JUPYTER_DIR)).load_config()
 
 
 def main(argv=None):
@@ -30,9 +30,11 @@ def main(argv=None):
     if not Path(args.notebook).is_file():
         parser.exit(2, f"python -m autograder validate: {args.notebook} is not a file "
                        "(give the path of your .ipynb notebook)\n")
-    results = run_visible_tests(args.notebook, timeout=args.timeout or cell_timeout())
-    print(report(results))
-    return 0 if all(r.passed for r in results if not r.hidden) else 1
+    config = settings()
+    summary = run_visible_tests(args.notebook, timeout=args.timeout or config.ExecutePreprocessor.timeout,
+                                config=config)
+    print(report(summary))
+    return 0 if summary.passed else 1
 
 
 if __name__ == "__main__":
