@@ -13,6 +13,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import time
 import urllib.error
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import CHROMIUM_ARGS, LAB_SETTINGS, RUN_TIMEOUT_MS, free_port, menu, open_notebook
+from tests.test_browser import CHROMIUM_ARGS, LAB_SETTINGS, RUN_TIMEOUT_MS, menu, open_notebook
 from tests.test_student_package import (RELEASE_NOTEBOOK, SHARED_SET_UP, set_up_student_package,
                                         student_environment)
 
@@ -38,8 +39,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, SHARED_SET_UP]
 
 @contextmanager
 def running_lab(command, cwd, env, log_path):
-    """Start JupyterLab with `command` (+ port and token options) -> (url, token); stopped, with its kernels, after."""
-    port, token = free_port(), secrets.token_hex(16)
+    """Start JupyterLab with `command` (+ port and token options) -> (url, token); stopped, with its kernels, after.
+    The whole process group is stopped: `python3 tasks.py lab` runs the server as its child."""
+    with socket.socket() as sock:  # a free port
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    token = secrets.token_hex(16)
     with open(log_path, "w") as log:
         server = subprocess.Popen(
             [*command, "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
