@@ -188,6 +188,7 @@ def student_package(out):
             archive.write(path, Path(STUDENT_PACKAGE) / path.relative_to(folder))
     return archive_path
 
+
 def main(argv):
     if not argv or argv[0] in {"-h", "--help", "help"}:
         print(__doc__)
