@@ -17,13 +17,13 @@ from pathlib import Path
 
 from nbgrader.server_extensions.formgrader.handlers import template_path as NBGRADER_TEMPLATES
 
-SERVED_TEMPLATES = Path(__file__).resolve().parent / "templates" / "served"  # base/mathjax.html.j2
+SERVED_TEMPLATES = Path(__file__).resolve().parent / "templates" / "served"  # formgrade/mathjax.html.j2
 
 
 def typeset_math_offline(config):
     """Make formgrader load MathJax from the Jupyter server (jupyter-server-mathjax), not from the internet:
-    the course's mathjax.html.j2 is found before nbconvert's own, nbgrader's templates stay where they were.
-    Called from nbgrader_config.py."""
+    for nbgrader's formgrade template the course's mathjax.html.j2 is found before nbconvert's own; nbgrader's
+    templates stay where they were. Called from nbgrader_config.py."""
     config.HTMLExporter.extra_template_basedirs = [str(SERVED_TEMPLATES), NBGRADER_TEMPLATES]
 
 

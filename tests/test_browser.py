@@ -4,16 +4,13 @@ A JupyterLab server runs on localhost (free port, token) in a temporary copy of 
 project's Jupyter config (jupyter/). Screenshots are kept in test-artifacts/ (git-ignored).
 """
 import json
-import secrets
 import shutil
-import socket
-import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
 import pytest
+
+from tests.local_server import free_port, running_server  # noqa: F401 (free_port: for the other browser tests)
 from nbgrader import utils
 
 from autograder.course import load_config, question_id
@@ -48,12 +45,6 @@ def course(course_copy, nbgrader, write_demo_assignment):
     return course_copy, "00_demo", source.name
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def lab(course, jupyter_env, tmp_path_factory):
     """A JupyterLab server in the course copy; yields its base URL and token; stopped (with its kernels) after."""
@@ -62,34 +53,10 @@ def lab(course, jupyter_env, tmp_path_factory):
     for name, values in LAB_SETTINGS.items():
         (settings / name).parent.mkdir(parents=True, exist_ok=True)
         (settings / name).write_text(json.dumps(values))
-    port, token = free_port(), secrets.token_hex(16)
     log_path = tmp_path_factory.mktemp("lab") / "jupyter-lab.log"
-    with open(log_path, "w") as log:
-        server = subprocess.Popen(
-            ["jupyter", "lab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
-             f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-             f"--ServerApp.root_dir={folder}"],
-            cwd=folder, env=jupyter_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert server.poll() is None, f"JupyterLab stopped:\n{log_path.read_text()[-3000:]}"
-            assert time.monotonic() < deadline, f"JupyterLab did not start:\n{log_path.read_text()[-3000:]}"
-            try:
-                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
+    with running_server(["jupyter", "lab", "--allow-root", f"--ServerApp.root_dir={folder}"], cwd=folder,
+                        env=jupyter_env, log_path=log_path) as (url, token):
         yield url, token
-    finally:
-        server.terminate()  # Jupyter shuts its kernels down on SIGTERM
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @pytest.fixture(scope="module")

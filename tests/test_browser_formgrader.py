@@ -8,11 +8,9 @@ the student's feedback page and PDF and into grades.csv.
 """
 import csv
 import re
-import secrets
 import subprocess
 import sys
 import time
-import urllib.request
 
 import nbformat
 import pytest
@@ -22,7 +20,8 @@ from autograder import derive, formgrader
 from autograder.release import nbgrader_environment
 from tests.fixtures import example_course as example
 from tests.grading import shown_lines
-from tests.test_browser import ARTIFACTS, CHROMIUM_ARGS, free_port
+from tests.local_server import running_server
+from tests.test_browser import ARTIFACTS, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ASSIGNMENT = example.ASSIGNMENT
@@ -56,35 +55,11 @@ def formgrader_lab(graded_class, jupyter_env, tmp_path_factory):
     """JupyterLab started the way `python -m autograder formgrader FOLDER` starts it; yields (url, token)."""
     root, graded = graded_class
     folder = formgrader.prepare(graded, root)
-    port, token = free_port(), secrets.token_hex(16)
     env = {**formgrader.lab_environment(root), **{k: v for k, v in jupyter_env.items() if k.startswith(
         ("JUPYTER_RUNTIME", "JUPYTERLAB_", "IPYTHONDIR"))}}
     log_path = tmp_path_factory.mktemp("formgrader-lab") / "jupyter-lab.log"
-    with open(log_path, "w") as log:
-        server = subprocess.Popen(formgrader.lab_command(
-            folder, "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-            "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}"),
-            cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert server.poll() is None, f"JupyterLab stopped:\n{log_path.read_text()[-3000:]}"
-            assert time.monotonic() < deadline, f"JupyterLab did not start:\n{log_path.read_text()[-3000:]}"
-            try:
-                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
-        yield url, token
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    with running_server(formgrader.lab_command(folder), cwd=folder, env=env, log_path=log_path) as server:
+        yield server
 
 
 def test_grade_a_written_answer_in_formgrader_and_hand_back(graded_class, formgrader_lab, require_program,

@@ -7,11 +7,8 @@ then the course's caveat about hidden tests (c.Validator.failed_warning); never 
 """
 import ast
 import json
-import secrets
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -28,6 +25,7 @@ from autograder.validate import (ANSWERED, CODE_MISSING, FAILED, NOT_ANSWERED, P
                                  CourseValidator, KeepExecuted, questions, report, run_visible_tests)
 from autograder.validate_server import CourseValidateHandler
 from tests.grading import ROOT
+from tests.local_server import running_server
 
 ASSIGNMENT = "01_gradient_descent"  # the quickest to run (a few seconds)
 NOTEBOOK = f"{ASSIGNMENT}/gradient_descent.ipynb"
@@ -221,43 +219,17 @@ def test_one_wrong_answer_fails_that_question_with_its_hint_and_the_others_pass(
 def server(course_copy, jupyter_env, tmp_path_factory):
     """A Jupyter server as `python3 tasks.py lab` runs it (the course's jupyter/ config) in a course copy;
     yields post(path) -> the JSON of POST /assignments/validate?path=..., as the Validate button asks it."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    token = secrets.token_hex(16)
     log_path = tmp_path_factory.mktemp("server") / "jupyter-server.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            ["jupyter", "server", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
-             f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-             f"--ServerApp.root_dir={course_copy}"],
-            cwd=course_copy, env=jupyter_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+    with running_server(["jupyter", "server", "--allow-root", f"--ServerApp.root_dir={course_copy}"],
+                        cwd=course_copy, env=jupyter_env, log_path=log_path) as (url, token):
 
-    def post(path):
-        request = urllib.request.Request(f"{url}/assignments/validate?path={path}", method="POST", data=b"",
-                                         headers={"Authorization": f"token {token}"})
-        with urllib.request.urlopen(request, timeout=300) as response:
-            return json.loads(response.read())
+        def post(path):
+            request = urllib.request.Request(f"{url}/assignments/validate?path={path}", method="POST", data=b"",
+                                             headers={"Authorization": f"token {token}"})
+            with urllib.request.urlopen(request, timeout=300) as response:
+                return json.loads(response.read())
 
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None, f"the server stopped:\n{log_path.read_text()[-3000:]}"
-            assert time.monotonic() < deadline, f"the server did not start:\n{log_path.read_text()[-3000:]}"
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=5).close()
-                break
-            except OSError:
-                time.sleep(0.5)
         yield post
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
     assert "autograder.validate_server | extension was successfully loaded" in log_path.read_text()
 
 
