@@ -29,6 +29,17 @@ def gradebook_url(config, course_root, gradebook=None):
     return config.CourseDirectory.get("db_url", f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}")
 
 
+def nbgrader_metadata(cell):
+    """A cell's nbgrader metadata, {} for a cell nbgrader does not know: the one way the course reads it
+    (nbgrader.utils.is_grade, is_solution and is_locked answer the yes-or-no questions)."""
+    return cell.metadata.get("nbgrader", {})
+
+
+def grade_id(cell):
+    """A cell's grade_id, or None."""
+    return nbgrader_metadata(cell).get("grade_id")
+
+
 def question_id(grade_id):
     """The question a cell belongs to: the grade_id up to its first underscore ("q1_test_hidden" -> "q1")."""
     return grade_id.split("_", 1)[0]
@@ -58,7 +69,7 @@ class Assignment:
             nb = nbformat.read(path, as_version=4)
             cells = []
             for cell in nb.cells:
-                meta = cell.metadata.get("nbgrader", {})
+                meta = nbgrader_metadata(cell)
                 if meta.get("grade"):
                     cells.append((meta["grade_id"], float(meta["points"]), not meta.get("solution", False)))
             assignment.notebooks.append(path.stem)

@@ -9,20 +9,17 @@ import re
 
 import nbformat
 
-from autograder.course import question_id
+from nbgrader import utils
+
+from autograder.course import grade_id, question_id  # noqa: F401 (grade_id: derive.grade_id for the tests)
 
 _SOLUTION_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 _MARK_SCHEME = re.compile(r"\n*### BEGIN MARK SCHEME.*?### END MARK SCHEME\n?", re.DOTALL)
 
 
-def grade_id(cell):
-    """The cell's nbgrader grade_id, or None for a cell without nbgrader metadata."""
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
-
-
 def solution_cells(nb):
     """The notebook's solution cells (code answers and written answers), in order."""
-    return [cell for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("solution")]
+    return [cell for cell in nb.cells if utils.is_solution(cell)]
 
 
 def questions(nb):
@@ -98,7 +95,7 @@ def without_metadata(nb):
 def test_cell_ids(nb, question):
     """grade_ids of the question's autograded test cells."""
     return [grade_id(cell) for cell in nb.cells
-            if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata["nbgrader"].get("solution")
+            if utils.is_grade(cell) and not utils.is_solution(cell)
             and question_id(grade_id(cell)) == question]
 
 

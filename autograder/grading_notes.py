@@ -14,6 +14,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import ClearMarkScheme, NbGraderPreprocessor
 from traitlets import Unicode
 
+from autograder import course
 from autograder.feedback import GRADING_NOTES
 
 
@@ -58,7 +59,7 @@ class ShowGradingNotes(NbGraderPreprocessor):
         cells = []
         for cell in nb.cells:
             cells.append(cell)
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            grade_id = course.grade_id(cell)
             if utils.is_grade(cell) and utils.is_solution(cell) and grade_id in written:
                 answer, scheme = model_answer_and_mark_scheme(written[grade_id].source, self.config)
                 cells.append(grading_note(grade_id, float(cell.metadata.nbgrader.get("points", 0)), answer, scheme))

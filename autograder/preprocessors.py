@@ -38,6 +38,7 @@ from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Integer, Unicode
 
 from autograder import audit, judge, sandbox
+from autograder.course import nbgrader_metadata
 from autograder.options import GradingOptions
 
 
@@ -58,10 +59,6 @@ def record_tampering(nb, index, grade_id, line, how, what):
 
 def tampering(nb):
     return nb.metadata.get("autograder", {}).get("tampering", [])
-
-
-def _nbgrader(cell):
-    return cell.metadata.get("nbgrader", {})
 
 
 def _error_output(ename, evalue, traceback=None):
@@ -100,10 +97,10 @@ class RepairCells(NbGraderPreprocessor):
     def _reorder(self, nb, release):
         """Put nbgrader cells moved out of the release's order back (nbgrader issue 1941). Each nbgrader cell
         moves with the cells the student added after it; the cells before the first nbgrader cell stay first."""
-        order = {_nbgrader(cell)["grade_id"]: r for r, cell in enumerate(release.cells) if "grade_id" in _nbgrader(cell)}
+        order = {nbgrader_metadata(cell)["grade_id"]: r for r, cell in enumerate(release.cells) if "grade_id" in nbgrader_metadata(cell)}
         head, groups = [], []
         for cell in nb.cells:
-            grade_id = _nbgrader(cell).get("grade_id")
+            grade_id = nbgrader_metadata(cell).get("grade_id")
             if grade_id in order:
                 groups.append((order[grade_id], [cell]))
             elif groups:
@@ -113,7 +110,7 @@ class RepairCells(NbGraderPreprocessor):
         ranks = [rank for rank, _ in groups]
         if ranks == sorted(ranks):
             return nb.cells
-        moved = [_nbgrader(group[0])["grade_id"] for (rank, group), before in zip(groups, [-1, *ranks])
+        moved = [nbgrader_metadata(group[0])["grade_id"] for (rank, group), before in zip(groups, [-1, *ranks])
                  if rank < before]
         add_note(nb, "", "cells were out of the assignment's order and were put back (" + ", ".join(moved[:4])
                  + (", ..." if len(moved) > 4 else "") + " had been moved)")
@@ -121,14 +118,14 @@ class RepairCells(NbGraderPreprocessor):
 
     def _drop_bad_ids(self, nb, release):
         """Remove nbgrader metadata that nbgrader would choke on: unknown ids, duplicates, missing keys."""
-        known = {_nbgrader(cell)["grade_id"]: cell for cell in release.cells if "grade_id" in _nbgrader(cell)}
+        known = {nbgrader_metadata(cell)["grade_id"]: cell for cell in release.cells if "grade_id" in nbgrader_metadata(cell)}
         last = {}
         for index, cell in enumerate(nb.cells):
-            last[_nbgrader(cell).get("grade_id")] = index
+            last[nbgrader_metadata(cell).get("grade_id")] = index
         for index, cell in enumerate(nb.cells):
             if "nbgrader" not in cell.metadata:
                 continue
-            grade_id = _nbgrader(cell).get("grade_id")
+            grade_id = nbgrader_metadata(cell).get("grade_id")
             if grade_id not in known:
                 del cell.metadata["nbgrader"]
                 add_note(nb, grade_id or "", "a cell carried nbgrader metadata of a cell that does not exist in "
@@ -143,11 +140,11 @@ class RepairCells(NbGraderPreprocessor):
 
     def _match(self, nb, release):
         """{release index: submission index} for every release nbgrader cell found in the submission."""
-        position = {_nbgrader(cell).get("grade_id"): i for i, cell in enumerate(nb.cells)
+        position = {nbgrader_metadata(cell).get("grade_id"): i for i, cell in enumerate(nb.cells)
                     if "nbgrader" in cell.metadata}
         matched = {}
         for r, cell in enumerate(release.cells):
-            grade_id = _nbgrader(cell).get("grade_id")
+            grade_id = nbgrader_metadata(cell).get("grade_id")
             if grade_id in position:
                 matched[r] = position[grade_id]
         taken = set(matched.values())
@@ -160,7 +157,7 @@ class RepairCells(NbGraderPreprocessor):
 
         # read-only cells and plain text first: they are anchors recognised by their exact text
         for r, cell in enumerate(release.cells):
-            if r in matched or _nbgrader(cell).get("solution"):
+            if r in matched or nbgrader_metadata(cell).get("solution"):
                 continue
             for s in window(r):
                 sub = nb.cells[s]
@@ -170,7 +167,7 @@ class RepairCells(NbGraderPreprocessor):
                     break
         # answer cells: the first unclaimed cell of the same type in their place
         for r, cell in enumerate(release.cells):
-            if r in matched or not _nbgrader(cell).get("solution"):
+            if r in matched or not nbgrader_metadata(cell).get("solution"):
                 continue
             for s in window(r):
                 if nb.cells[s].cell_type == cell.cell_type:
@@ -184,7 +181,7 @@ class RepairCells(NbGraderPreprocessor):
         inserted_after = {}  # submission index (-1: start) -> release cells to insert after it
         previous = -1
         for r, cell in enumerate(release.cells):
-            meta = _nbgrader(cell)
+            meta = nbgrader_metadata(cell)
             if r in matched:
                 previous = matched[r]
                 sub = nb.cells[previous]
@@ -203,8 +200,8 @@ class RepairCells(NbGraderPreprocessor):
             cells.append(cell)
             cells.extend(inserted_after.get(s, []))
         for cell in cells:
-            meta = _nbgrader(cell)
-            released = next((c for c in release.cells if _nbgrader(c).get("grade_id") == meta.get("grade_id")), None)
+            meta = nbgrader_metadata(cell)
+            released = next((c for c in release.cells if nbgrader_metadata(c).get("grade_id") == meta.get("grade_id")), None)
             if meta.get("locked") and released is not None and cell.source.strip() != released.source.strip():
                 add_note(nb, meta["grade_id"], "the read-only cell had been edited; the original was used")
         return cells
@@ -212,12 +209,12 @@ class RepairCells(NbGraderPreprocessor):
 
 def is_instructor_cell(cell):
     """A read-only code cell of the assignment (setup or test): nbgrader restored its source before grading."""
-    meta = _nbgrader(cell)
+    meta = nbgrader_metadata(cell)
     return cell.cell_type == "code" and bool(meta.get("locked") or meta.get("grade")) and not meta.get("solution")
 
 
 def is_test_cell(cell):
-    meta = _nbgrader(cell)
+    meta = nbgrader_metadata(cell)
     return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
@@ -308,7 +305,7 @@ class RobustExecute(Execute):
             ids = resources["nbgrader"]
             path = self.answers_notebook.format(assignment=ids["assignment"], notebook=ids["notebook"])
             for cell in nbformat.read(path, as_version=4).cells:
-                if _nbgrader(cell).get("solution") and cell.cell_type == "code":
+                if nbgrader_metadata(cell).get("solution") and cell.cell_type == "code":
                     answers.update(audit.bound_names(cell.source))
         return {"imports": modules, "packages": sorted({m.split(".")[0] for m in modules} | {"numpy"}),
                 "answers": answers}
@@ -326,7 +323,7 @@ class RobustExecute(Execute):
                     self._execute(copy.deepcopy(original), index, store_history=False)
                 except (DeadKernelError, CellTimeoutError):
                     killers.add(index)
-                    add_note(self.nb, _nbgrader(original).get("grade_id", ""),
+                    add_note(self.nb, nbgrader_metadata(original).get("grade_id", ""),
                              "stopped the kernel again when it was re-run after a restart; it was left out")
                     return False
                 finally:
@@ -339,7 +336,7 @@ class RobustExecute(Execute):
         """Run one cell: a read-only cell through the judge, any other as it is."""
         if not is_instructor_cell(cell):
             return self.execute_cell(cell, index, store_history=store_history)
-        grade_id = _nbgrader(cell).get("grade_id", f"cell {index}")
+        grade_id = nbgrader_metadata(cell).get("grade_id", f"cell {index}")
         nonce = secrets.token_hex(16)
         binds = [name for name in audit.bound_names(cell.source) if name not in self._plan["answers"]]
         stand_in = copy.deepcopy(cell)
@@ -401,7 +398,7 @@ class RobustExecute(Execute):
     def _kernel_lost(self, index, error):
         """Fail the cell that killed or hung the kernel, in words."""
         cell = self.nb.cells[index]
-        grade_id = _nbgrader(cell).get("grade_id", "")
+        grade_id = nbgrader_metadata(cell).get("grade_id", "")
         if isinstance(error, CellTimeoutError):
             message = (f"this cell ran longer than {self.timeout} seconds and did not stop when interrupted, so "
                        "its Python kernel was shut down. Look for a loop that never ends.")
@@ -431,13 +428,13 @@ class RobustExecute(Execute):
         cell.outputs = [out for out in cell.outputs if not _is_blank(out)]
         if any(out.output_type == "error" and out.get("evalue") == self.error_on_timeout["evalue"]
                for out in cell.outputs):
-            add_note(self.nb, _nbgrader(cell).get("grade_id", ""),
+            add_note(self.nb, nbgrader_metadata(cell).get("grade_id", ""),
                      f"ran longer than {self.timeout} s and was stopped")
         if self._dropped:
             dropped = " and ".join(sorted(self._dropped))
             cell.outputs.append(from_dict({"output_type": "stream", "name": "stdout",
                                            "text": f"\n[autograder: output cut here: {dropped}]\n"}))
-            add_note(self.nb, _nbgrader(cell).get("grade_id", ""), f"output was cut ({dropped})")
+            add_note(self.nb, nbgrader_metadata(cell).get("grade_id", ""), f"output was cut ({dropped})")
         return cell, resources
 
     def output(self, outs, msg, display_id, cell_index):
@@ -480,7 +477,7 @@ class StderrIsNotFailure(NbGraderPreprocessor):
     """
 
     def preprocess_cell(self, cell, resources, index):
-        meta = _nbgrader(cell)
+        meta = nbgrader_metadata(cell)
         if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
             for output in cell.outputs:
                 if output.output_type == "stream" and output.name == "stderr":
@@ -515,7 +512,7 @@ class AuditStudentCode(NbGraderPreprocessor):
             if cell.cell_type != "code" or is_instructor_cell(cell):
                 continue
             for finding in audit.audit_cell(cell.source, modules, protected):
-                record_tampering(nb, index, _nbgrader(cell).get("grade_id", ""), finding.line, "in the code",
+                record_tampering(nb, index, nbgrader_metadata(cell).get("grade_id", ""), finding.line, "in the code",
                                  finding.construct)
         # Python files handed in with the notebook run as student code too (import helpers)
         folder = Path(resources.get("metadata", {}).get("path") or ".")
@@ -550,14 +547,14 @@ class WithholdForReview(NbGraderPreprocessor):
         ids = resources["nbgrader"]
         with Gradebook(ids["db_url"]) as gb:
             for cell in withheld:
-                grade = gb.find_grade(_nbgrader(cell)["grade_id"], ids["notebook"], ids["assignment"], ids["student"])
+                grade = gb.find_grade(nbgrader_metadata(cell)["grade_id"], ids["notebook"], ids["assignment"], ids["student"])
                 grade.needs_manual_grade = True
             for grade_id in self._answer_cells(nb, found):
                 comment = gb.find_comment(grade_id, ids["notebook"], ids["assignment"], ids["student"])
                 comment.auto_comment = "Autograder: " + "; ".join(reasons)
             gb.db.commit()
-        nb.metadata["autograder"]["withheld"] = [_nbgrader(cell)["grade_id"] for cell in withheld]
-        add_note(nb, "", "tampering flagged, tests from " + (_nbgrader(withheld[0])["grade_id"] if withheld else "-")
+        nb.metadata["autograder"]["withheld"] = [nbgrader_metadata(cell)["grade_id"] for cell in withheld]
+        add_note(nb, "", "tampering flagged, tests from " + (nbgrader_metadata(withheld[0])["grade_id"] if withheld else "-")
                  + " on withheld for manual review: " + "; ".join(reasons))
         return nb, resources
 
@@ -571,9 +568,9 @@ class WithholdForReview(NbGraderPreprocessor):
         """The answer cell at or before each flagged cell (its comment box in formgrader carries the reason)."""
         answers = []
         for entry in found:
-            before = [_nbgrader(cell)["grade_id"] for cell in nb.cells[:entry["cell"] + 1]
-                      if _nbgrader(cell).get("solution")]
-            after = [_nbgrader(cell)["grade_id"] for cell in nb.cells if _nbgrader(cell).get("solution")]
+            before = [nbgrader_metadata(cell)["grade_id"] for cell in nb.cells[:entry["cell"] + 1]
+                      if nbgrader_metadata(cell).get("solution")]
+            after = [nbgrader_metadata(cell)["grade_id"] for cell in nb.cells if nbgrader_metadata(cell).get("solution")]
             if before or after:
                 answers.append((before or after)[-1 if before else 0])
         return list(dict.fromkeys(answers))

@@ -33,6 +33,7 @@ from nbgrader.apps import NbGrader
 from nbgrader.validator import Validator
 from traitlets import List
 
+from autograder import course
 from autograder.course import question_id
 
 PASSED, FAILED, NOT_ANSWERED, ANSWERED = "passed", "failed", "not answered", "answered (graded by hand)"
@@ -131,7 +132,7 @@ def questions(nb, check_locked=True):
     cells (False with c.Validator.ignore_checksums)."""
     groups = {}  # question (or grade_id of a cell outside the questions) -> its cells, in order
     for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        grade_id = course.grade_id(cell)
         if grade_id:
             in_question = utils.is_grade(cell) or utils.is_solution(cell)
             groups.setdefault(question_id(grade_id) if in_question else grade_id, []).append(cell)
@@ -168,7 +169,7 @@ class CourseValidator(Validator):
         results = super().validate(filename)
         if "type_changed" in results:  # nbgrader runs no notebook whose cells changed type: list only those
             cells = [c for c in nbformat.read(filename, as_version=4).cells
-                     if "grade_id" in c.metadata.get("nbgrader", {}) and _type_changed(c)]
+                     if course.grade_id(c) and _type_changed(c)]
             changed = [QuestionResult(question_id(c.metadata.nbgrader.grade_id), FAILED, _type_changed(c))
                        for c in cells]
             return Summary(changed, self.failed_warning, self.width)
