@@ -96,7 +96,8 @@ def _grade(assignment, source, course_root, gradebook, output, reports_dir, opti
         feedback.copy_mathjax(reports_dir / "feedback")
         status = reports.status_lines(asg, imported, result.results)
         unmatched = [(str(path), reason) for path, reason in imported.unmatched]
-        result.table = reports.write(reports_dir, asg, db_url, status, unmatched)
+        result.table = reports.write(reports_dir, asg, db_url, status, unmatched,
+                                     Path(gradebook).resolve() if gradebook else None)
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -33,7 +33,7 @@ class NothingToHandBack(Exception):
 def hand_back(assignment, course_root=COURSE_ROOT, gradebook=None, output=None, reports_dir=None, pdf=True):
     """Write feedback (HTML and, with pdf, PDF) and the reports of `assignment` again from the gradebook;
     returns (grade table rows, reports folder). output/reports_dir as for grade.grade(); the gradebook is the
-    one grading used unless `gradebook` (a file) is given."""
+    file given here, else the one given to grading, else the course's db_url."""
     course_root = Path(course_root).resolve()
     config = load_config(course_root)
     asg = Assignment.read(course_root, assignment)
@@ -42,8 +42,8 @@ def hand_back(assignment, course_root=COURSE_ROOT, gradebook=None, output=None, 
     if not (reports_dir / "run.json").exists():
         raise NothingToHandBack(f"{assignment} has not been graded into {reports_dir.parent} yet "
                                 f"(run `python -m autograder grade {assignment} SUBMISSIONS` first)")
-    db_url, status, unmatched = reports.read_run(reports_dir)
-    db_url = gradebook_url(config, course_root, gradebook) if gradebook else db_url
+    used, status, unmatched = reports.read_run(reports_dir)
+    db_url = gradebook_url(config, course_root, gradebook or used)
     with tempfile.TemporaryDirectory(prefix="handback-") as tmp:
         for student in status:
             for notebook in asg.notebooks:

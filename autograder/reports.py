@@ -6,7 +6,7 @@ reports/<assignment>/
     status.txt                one line per student, in words: "ok" or what went wrong and what was done
     summary.md                class statistics per question, the plot, every student's total and status
     score_distribution.png    histograms of the points per question and of the totals
-    run.json                  the gradebook used and what grading found (status lines, unmatched files):
+    run.json                  the gradebook file given to grading (none: the course's) and what grading found:
                               the hand-back reads it
     feedback/, logs/          written by the grading workers (and feedback/ again by the hand-back)
 
@@ -120,9 +120,10 @@ def plot_distribution(asg, rows, path):
     plt.close(fig)
 
 
-def write(reports_dir, asg, db_url, status, unmatched):
+def write(reports_dir, asg, db_url, status, unmatched, gradebook=None):
     """Write grades.csv, status.txt, summary.md, score_distribution.png and run.json from the gradebook at
-    db_url; returns the grade table rows. status: {student: status line}; unmatched: [(path, reason)]."""
+    db_url; returns the grade table rows. status: {student: status line}; unmatched: [(path, reason)];
+    gradebook: the gradebook file grading was told to use, if not the course's own (recorded in run.json)."""
     reports_dir = Path(reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
     rows = grade_table(asg, db_url, status)
@@ -133,7 +134,8 @@ def write(reports_dir, asg, db_url, status, unmatched):
             writer.writerow([row["student"], *(shown(row, q) for q in asg.questions), f"{row['total']:g}",
                              " ".join(row["pending"])])
     (reports_dir / "status.txt").write_text("".join(f"{s}: {line}\n" for s, line in status.items()))
-    (reports_dir / "run.json").write_text(json.dumps({"gradebook": db_url, "status": status, "unmatched": unmatched}, indent=1))
+    (reports_dir / "run.json").write_text(json.dumps({"gradebook": str(gradebook) if gradebook else None, "status": status,
+                                                        "unmatched": unmatched}, indent=1))
     if rows:
         plot_distribution(asg, rows, reports_dir / "score_distribution.png")
     (reports_dir / "summary.md").write_text(summary(asg, rows, status, unmatched))
@@ -141,7 +143,7 @@ def write(reports_dir, asg, db_url, status, unmatched):
 
 
 def read_run(reports_dir):
-    """(gradebook URL, status, unmatched) that grading recorded in run.json."""
+    """(gradebook file or None for the course's own, status, unmatched) that grading recorded in run.json."""
     run = json.loads((Path(reports_dir) / "run.json").read_text())
     return run["gradebook"], run["status"], [tuple(entry) for entry in run["unmatched"]]
 
