@@ -12,6 +12,7 @@
     python3 tasks.py student-package [OUT]   write what students receive: OUT/dl-course-student/ and its .zip
                                (default OUT: build/student-package; no .venv needed)
     python3 tasks.py setup     only create the environment and install the system packages
+    python3 tasks.py lock      write requirements.lock (every package pinned) anew after changing pyproject.toml
 
 Anything after the command is passed on (to pytest for `test`, to the autograder for `demo`).
 """
@@ -32,6 +33,13 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 STAMP = VENV / ".installed.json"  # what ensure_venv installed
+# Every dependency pinned: requirements.lock holds the project with its test extra (LOCKED_EXTRAS); an extra
+# as big as PyTorch has a lock of its own. `python3 tasks.py lock` writes them from pyproject.toml with uv.
+LOCK = ROOT / "requirements.lock"
+LOCKED_EXTRAS = {"test"}
+EXTRA_LOCKS = {"bench": ROOT / "requirements-bench.lock"}
+LOCK_INPUTS = [ROOT / "pyproject.toml", LOCK, *EXTRA_LOCKS.values()]
+UV = "uv==0.13.9"  # writes the locks (python3 tasks.py lock)
 JUPYTER_DIR = ROOT / "jupyter"  # the course's Jupyter config and nbconvert templates
 
 # Debian/Ubuntu packages behind PDF export, the browser tests and the grading sandbox; README lists them.
@@ -81,33 +89,64 @@ def run(*command, env=None, **kwargs):
 
 
 def ensure_venv(extras="test"):
-    """Create .venv if it is missing, install the project when pyproject.toml changed, and install only the
-    extras a command needs that are not there yet.
+    """Create .venv if it is missing, install the project from the lock files when pyproject.toml or a lock
+    changed, and install only the extras a command needs that are not there yet.
 
     extras: comma-separated names of [project.optional-dependencies], e.g. "test,bench".
-    The stamp .venv/.installed.json records pyproject.toml's hash and the extras installed so far, which only
-    grow: after the first set-up, a command that needs fewer extras than the last one installs nothing, so it
-    works offline. (The project has no lock file; pyproject.toml alone decides what is installed.)
+    requirements.lock pins every package of the project and its test extra; an extra with a lock of its own
+    (EXTRA_LOCKS) is installed from it. The stamp .venv/.installed.json records the hash of pyproject.toml and
+    the locks, and the extras installed so far, which only grow: after the first set-up, a command that needs
+    fewer extras than the last one installs nothing, so it works offline.
     """
     wanted = set(extras.split(","))
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in LOCK_INPUTS if path.exists())).hexdigest()
     stamp = json.loads(STAMP.read_text()) if STAMP.exists() else {}
     installed = set(stamp.get("extras", []))
     if stamp.get("pyproject") == digest:
         missing = sorted(wanted - installed)
         if not missing:
             return
-        optional = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-        run(PYTHON, "-m", "pip", "install", "--quiet", *(req for name in missing for req in optional[name]),
-            check=True)
+        for name in missing:
+            install_extra(name)
     else:
         if not PYTHON.exists():
             venv.create(VENV, with_pip=True)
             run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip", check=True)
-        # A changed pyproject.toml may change any extra's pins: reinstall every extra this .venv has.
-        run(PYTHON, "-m", "pip", "install", "--quiet", "-e", f".[{','.join(sorted(wanted | installed))}]",
-            check=True)
+        # A changed pyproject.toml or lock may change any pin: install the lock, then every extra this .venv has.
+        run(PYTHON, "-m", "pip", "install", "--quiet", "-r", LOCK.name, check=True)
+        run(PYTHON, "-m", "pip", "install", "--quiet", "--no-deps", "-e", ".", check=True)
+        for name in sorted((wanted | installed) - LOCKED_EXTRAS):
+            install_extra(name)
     STAMP.write_text(json.dumps({"pyproject": digest, "extras": sorted(wanted | installed)}))
+
+
+def install_extra(name):
+    """Install one optional extra: from its lock file, or (an extra without one) from pyproject.toml."""
+    if name in LOCKED_EXTRAS:
+        run(PYTHON, "-m", "pip", "install", "--quiet", "-r", LOCK.name, check=True)
+    elif name in EXTRA_LOCKS:
+        run(PYTHON, "-m", "pip", "install", "--quiet", "-r", EXTRA_LOCKS[name].name, check=True)
+    else:
+        optional = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+        run(PYTHON, "-m", "pip", "install", "--quiet", *optional[name], check=True)
+
+
+def lock(upgrade=False):
+    """Write requirements.lock and the extras' locks anew from pyproject.toml with uv (`python3 tasks.py lock`).
+    Pins stay at the versions this .venv has where pyproject.toml allows them, so the lock is what was tested;
+    `python3 tasks.py lock --upgrade` takes the newest versions instead."""
+    run(PYTHON, "-m", "pip", "install", "--quiet", UV, check=True)
+    installed = VENV / "installed-versions.txt"
+    freeze = run(PYTHON, "-m", "pip", "freeze", "--exclude-editable", capture_output=True, text=True, check=True)
+    installed.write_text("".join(line + "\n" for line in freeze.stdout.splitlines()
+                                 if not line.startswith(("uv==", "dl-course"))))
+    python = f"{sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro}"
+    for path, extras in [(LOCK, sorted(LOCKED_EXTRAS)), *((p, ["test", n]) for n, p in EXTRA_LOCKS.items())]:
+        command = [BIN / "uv", "pip", "compile", "pyproject.toml", "--quiet", "--python-version", python,
+                   *(f"--extra={name}" for name in extras), "--output-file", path.name,
+                   "--custom-compile-command", "python3 tasks.py lock"]
+        run(*command, *([] if upgrade else ["--constraint", installed]), check=True)
+    print("Locks written; commit them with pyproject.toml. tests/test_packaging.py checks they are in step.")
 
 
 def ensure_system_packages():
@@ -196,6 +235,10 @@ def main(argv):
     command, rest = argv[0], argv[1:]
     if command == "setup":
         setup()
+        return 0
+    if command == "lock":
+        ensure_venv()
+        lock(upgrade="--upgrade" in rest)
         return 0
     if command == "test":
         setup()

@@ -64,3 +64,44 @@ def test_nbgrader_path_is_put_back(monkeypatch):
     with nbgrader_path():
         assert os.environ["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
     assert os.environ["PATH"] == "/usr/bin:/bin"
+
+
+def _locked(path):
+    """{package: version} of a lock file's pins that apply to this machine (uv writes `name==version ; marker`)."""
+    from packaging.markers import Marker
+    pins = {}
+    for line in (ROOT / path).read_text().splitlines():
+        match = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;]+)\s*(?:;\s*(.*))?$", line)
+        if match and (not match.group(3) or Marker(match.group(3)).evaluate()):
+            pins[match.group(1).lower().replace("_", "-")] = match.group(2)
+    return pins
+
+
+def test_the_lock_pins_every_dependency_within_pyproject():
+    """requirements.lock (`python3 tasks.py lock`) holds every package of pyproject.toml and its test extra at a
+    version pyproject allows; the bench lock holds the same pins and the bench extra's."""
+    from packaging.specifiers import SpecifierSet
+    lock, bench = _locked("requirements.lock"), _locked("requirements-bench.lock")
+    stale = "run python3 tasks.py lock and commit the locks"
+    for name, spec in _pip_requirements().items():
+        assert name in lock, f"{name} is not in requirements.lock: {stale}"
+        assert lock[name] in SpecifierSet(spec), f"{name}=={lock[name]} is outside {spec!r}: {stale}"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for requirement in project["optional-dependencies"]["bench"]:
+        name, spec = _name_and_spec(requirement)
+        assert name in bench and bench[name] in SpecifierSet(spec), f"{name}: {stale}"
+    assert {name: version for name, version in bench.items() if name in lock} == lock, stale
+
+
+def test_this_environment_is_the_lock():
+    """tasks.py installs from requirements.lock: every package pinned there is installed at its pin."""
+    from importlib.metadata import PackageNotFoundError, version
+    wrong = {}
+    for name, pinned in _locked("requirements.lock").items():
+        try:
+            found = version(name)
+        except PackageNotFoundError:
+            found = None
+        if found != pinned:
+            wrong[name] = (pinned, found)
+    assert not wrong, f"installed versions differ from requirements.lock (pinned, installed): {wrong}"

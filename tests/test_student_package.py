@@ -1,7 +1,7 @@
 """What students receive (`python3 tasks.py student-package`), and that the course's commands work offline once set up.
 
 - tasks.py's environment: after the first set-up no command installs again (so none needs the network) unless
-  pyproject.toml changed; a command that needs an extra that is missing installs only that extra. Checked with
+  pyproject.toml or a lock changed; a command that needs an extra that is missing installs only that extra. Checked with
   a fake .venv whose python only logs how it was called.
 - The student package: built with the course's command, unpacked into an empty folder, set up with its own
   `python3 tasks.py setup` (a real pip install, a few minutes), then validate and PDF export run with pip unable
@@ -32,7 +32,7 @@ OFFLINE = {"PIP_INDEX_URL": "http://127.0.0.1:9/", "PIP_NO_INDEX": "1", "PIP_FIN
 def fake_course(tmp_path):
     """A folder with the course's tasks.py and pyproject.toml whose .venv/bin/python and jupyter only write
     their command line to calls.log; returns (folder, tasks(*args) -> the calls it made, one string a call)."""
-    for name in ("tasks.py", "pyproject.toml"):
+    for name in ("tasks.py", "pyproject.toml", "requirements.lock", "requirements-bench.lock"):
         shutil.copy(ROOT / name, tmp_path)
     bin_dir = tmp_path / ".venv" / "bin"
     bin_dir.mkdir(parents=True)
@@ -56,20 +56,24 @@ def pip_calls(calls):
 
 def test_after_set_up_fewer_extras_install_nothing_and_a_missing_extra_only_itself(fake_course):
     folder, tasks = fake_course
-    assert pip_calls(tasks("validate", "nb.ipynb")) == ["python -m pip install --quiet -e .[test]"]
+    assert pip_calls(tasks("validate", "nb.ipynb")) == ["python -m pip install --quiet -r requirements.lock",
+                                                         "python -m pip install --quiet --no-deps -e ."]
     # the benchmark's extra, and nothing else: no reinstall of the project or of pip
-    assert pip_calls(tasks("bench")) == ["python -m pip install --quiet torch==2.13.0"]
+    assert pip_calls(tasks("bench")) == ["python -m pip install --quiet -r requirements-bench.lock"]
     for command in (["validate", "nb.ipynb"], ["release"], ["bench"]):
         calls = tasks(*command)
         assert not pip_calls(calls), (command, calls)
         assert calls, f"{command} ran nothing"
 
 
-def test_a_changed_pyproject_reinstalls_every_extra_installed_so_far(fake_course):
+@pytest.mark.parametrize("changed", ["pyproject.toml", "requirements.lock"])
+def test_a_changed_pyproject_or_lock_reinstalls_every_extra_installed_so_far(fake_course, changed):
     folder, tasks = fake_course
     tasks("bench")
-    (folder / "pyproject.toml").write_text((folder / "pyproject.toml").read_text() + "\n# changed\n")
-    assert pip_calls(tasks("validate", "nb.ipynb")) == ["python -m pip install --quiet -e .[bench,test]"]
+    (folder / changed).write_text((folder / changed).read_text() + "\n# changed\n")
+    assert pip_calls(tasks("validate", "nb.ipynb")) == ["python -m pip install --quiet -r requirements.lock",
+                                                         "python -m pip install --quiet --no-deps -e .",
+                                                         "python -m pip install --quiet -r requirements-bench.lock"]
     assert not pip_calls(tasks("validate", "nb.ipynb"))
 
 
