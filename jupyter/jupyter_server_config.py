@@ -20,3 +20,8 @@ c.ServerApp.jpserver_extensions.update({
     "nbgrader.server_extensions.validate_assignment": False,
     "autograder.validate_server": True,
 })
+
+# --- Progress bars in exported PDFs ---
+# A PDF exported from the menu shows a progress bar as it ended only if JupyterLab saved the widgets' state
+# in the notebook: "Save Widget State Automatically" is on by default here (lab/settings/overrides.json).
+c.LabApp.app_settings_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lab", "settings")
