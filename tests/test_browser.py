@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.local_server import free_port, running_server  # noqa: F401 (free_port: for the other browser tests)
+from tests.local_server import logged_in_browser, running_server
 from nbgrader import utils
 
 from autograder.course import load_config, question_id
@@ -18,8 +18,6 @@ from autograder.course import load_config, question_id
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 ASSIGNMENT = "01_gradient_descent"  # the one the browser tests use when it is built
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # Lab settings for a quiet, fully drawn page: no news pop-up, every cell in the page (no windowing).
 LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
@@ -63,21 +61,9 @@ def lab(course, jupyter_env, tmp_path_factory):
 def browser_context(lab, require_program):
     """A logged-in headless Chromium (the system's, not a downloaded one)."""
     chromium = require_program("chromium", "chromium")
-    from playwright.sync_api import sync_playwright
-
-    url, token = lab
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        context.set_default_timeout(60_000)
-        page = context.new_page()
-        page.goto(f"{url}/login")
-        page.fill("input[type=password]", token)
-        page.keyboard.press("Enter")
-        page.wait_for_url("**/lab**")
+    with logged_in_browser(*lab, chromium) as (context, page):
         page.close()
         yield context
-        browser.close()
 
 
 @pytest.fixture

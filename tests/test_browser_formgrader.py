@@ -20,8 +20,8 @@ from autograder import derive, formgrader
 from autograder.release import nbgrader_environment
 from tests.fixtures import example_course as example
 from tests.grading import shown_lines
-from tests.local_server import running_server
-from tests.test_browser import ARTIFACTS, CHROMIUM_ARGS
+from tests.local_server import CHROMIUM_ARGS, running_server
+from tests.test_browser import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ASSIGNMENT = example.ASSIGNMENT

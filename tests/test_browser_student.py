@@ -9,13 +9,7 @@
 Screenshots are kept in test-artifacts/ (git-ignored).
 """
 import json
-import os
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
@@ -23,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import CHROMIUM_ARGS, LAB_SETTINGS, RUN_TIMEOUT_MS, menu, open_notebook
+from tests.local_server import logged_in_browser, running_server
+from tests.test_browser import LAB_SETTINGS, RUN_TIMEOUT_MS, menu, open_notebook
 from tests.test_student_package import (RELEASE_NOTEBOOK, SHARED_SET_UP, set_up_student_package,
                                         student_environment)
 
@@ -35,41 +30,6 @@ INSTRUCTOR_WORDS = ["Formgrader", "Create Assignment", "Course List", "Assignmen
                     "exchange directory"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, SHARED_SET_UP]
-
-
-@contextmanager
-def running_lab(command, cwd, env, log_path):
-    """Start JupyterLab with `command` (+ port and token options) -> (url, token); stopped, with its kernels, after.
-    The whole process group is stopped: `python3 tasks.py lab` runs the server as its child."""
-    with socket.socket() as sock:  # a free port
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    token = secrets.token_hex(16)
-    with open(log_path, "w") as log:
-        server = subprocess.Popen(
-            [*command, "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-             "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}"],
-            cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert server.poll() is None, f"JupyterLab stopped:\n{log_path.read_text()[-3000:]}"
-            assert time.monotonic() < deadline, f"JupyterLab did not start:\n{log_path.read_text()[-3000:]}"
-            try:
-                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
-        yield url, token
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)  # tasks.py and the Jupyter server it runs; Jupyter stops its kernels
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
 
 
 def lab_home(jupyter_env):
@@ -85,25 +45,12 @@ def lab_home(jupyter_env):
 @contextmanager
 def browser_page(lab, require_program, name):
     """A logged-in headless Chromium tab on `lab`; its screenshot is kept in test-artifacts/<name>.png."""
-    chromium = require_program("chromium", "chromium")
-    from playwright.sync_api import sync_playwright
-
-    url, token = lab
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        context.set_default_timeout(60_000)
-        page = context.new_page()
-        page.goto(f"{url}/login")
-        page.fill("input[type=password]", token)
-        page.keyboard.press("Enter")
-        page.wait_for_url("**/lab**")
+    with logged_in_browser(*lab, require_program("chromium", "chromium")) as (context, page):
         try:
             yield page
         finally:
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-            browser.close()
 
 
 def status_of(lab, path):
@@ -123,7 +70,7 @@ def student_lab(tmp_path_factory, jupyter_env):
     env = dict(student_environment(), **lab_home(jupyter_env))
     python3 = shutil.which("python3", path=env["PATH"])
     log_path = tmp_path_factory.mktemp("student-lab") / "jupyter-lab.log"
-    with running_lab([python3, "tasks.py", "lab"], package.folder, env, log_path) as lab:
+    with running_server([python3, "tasks.py", "lab"], package.folder, env, log_path) as lab:
         yield lab, package
 
 
@@ -163,7 +110,7 @@ def instructor_lab(course_copy, jupyter_env, tmp_path_factory):
     lab_home(jupyter_env)
     log_path = tmp_path_factory.mktemp("instructor-lab") / "jupyter-lab.log"
     command = [str(BIN / "jupyter"), "lab", "--allow-root", f"--ServerApp.root_dir={course_copy}"]
-    with running_lab(command, course_copy, jupyter_env, log_path) as lab:
+    with running_server(command, course_copy, jupyter_env, log_path) as lab:
         yield lab, course_copy
 
 

@@ -174,12 +174,17 @@ def test_what_the_course_validator_takes_from_nbgrader_is_still_there():
         assert text in drawn, f"nbgrader's lab extension no longer draws {text!r}: see autograder/validate_server.py"
 
 
+def validate_from_a_terminal(notebook, exit_status):
+    """`python -m autograder validate notebook`: (the finished process, [[question, status] per listed line])."""
+    result = subprocess.run([sys.executable, "-m", "autograder", "validate", str(notebook)],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == exit_status, result.stdout + result.stderr
+    return result, [line.split(None, 1) for line in result.stdout.split("\n\n")[0].splitlines()]
+
+
 @pytest.mark.slow
 def test_the_untouched_release_names_every_question_not_answered():
-    result = subprocess.run([sys.executable, "-m", "autograder", "validate", str(ROOT / "release" / NOTEBOOK)],
-                            capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 1, result.stdout + result.stderr
-    listed = [line.split(None, 1) for line in result.stdout.split("\n\n")[0].splitlines()]
+    result, listed = validate_from_a_terminal(ROOT / "release" / NOTEBOOK, exit_status=1)
     want = expected_questions()
     assert [name for name, _ in listed] == list(want), result.stdout
     for name, status in listed:
@@ -189,10 +194,7 @@ def test_the_untouched_release_names_every_question_not_answered():
 
 @pytest.mark.slow
 def test_the_solution_passes_every_question():
-    result = subprocess.run([sys.executable, "-m", "autograder", "validate", str(ROOT / "solutions" / NOTEBOOK)],
-                            capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stdout + result.stderr
-    listed = [line.split(None, 1) for line in result.stdout.split("\n\n")[0].splitlines()]
+    result, listed = validate_from_a_terminal(ROOT / "solutions" / NOTEBOOK, exit_status=0)
     want = expected_questions()
     assert dict(listed) == {name: ANSWERED if written else PASSED for name, written in want.items()}, result.stdout
     assert_student_text(result.stdout)
