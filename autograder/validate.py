@@ -46,7 +46,6 @@ class QuestionResult:
     question: str  # e.g. "q2b"
     status: str  # PASSED, FAILED, NOT_ANSWERED or ANSWERED
     detail: str = ""  # the hint of a failure, or what is missing
-    hidden = False  # autograder/__main__.py counts only results that are not hidden; no question is hidden
 
     @property
     def passed(self):
