@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 
 import utils
-import utils.search
+import utils.fast
 from utils.data import load_digits
 from utils.losses import SoftmaxCrossEntropy
 from utils.net import make_mlp
-from utils.search import GridResult, grid_search, grid_search_all_at_once
+from utils.fast import grid_search_all_at_once
+from utils.search import GridResult, grid_search
 
 # Any warning is a bug: a diverging cell is reported in the result, never by a warning.
 pytestmark = pytest.mark.filterwarnings("error")
@@ -61,8 +62,8 @@ def test_the_chunking_and_threads_do_not_change_the_result(digits, monkeypatch):
     x_train, x_test, y_train, y_test = digits
     results = []
     for cells_per_chunk, threads in ((1, 2), (4, 1), (100, 1)):
-        monkeypatch.setattr(utils.search, "CELLS_PER_CHUNK", cells_per_chunk)
-        monkeypatch.setattr(utils.search, "THREADS", threads)
+        monkeypatch.setattr(utils.fast, "CELLS_PER_CHUNK", cells_per_chunk)
+        monkeypatch.setattr(utils.fast, "THREADS", threads)
         results.append(grid_search_all_at_once([64, 30, 10], x_train, y_train, x_test, y_test, etas, lmbdas,
                                                epochs=3, progress=False))
     for result in results[1:]:

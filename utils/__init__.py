@@ -5,6 +5,7 @@
 Modules: layers (Linear, Sigmoid, ReLU, LeakyReLU, Tanh), losses, net (Net, fit, History), optim
 (Constant, Momentum, Adagrad, RMSprop, Adam), gradcheck, data, plots, search. It is written to be read
 and taught from; it is fast enough for the course (see benchmarks/), not a replacement for a framework.
+fast holds what trades readability for speed (the grid trained all at once), tested against the plain code.
 """
 from utils.data import load_binary_digits, load_digits, logic_gate, one_hot, ring_points, two_class_points
 from utils.gradcheck import check_layer_gradients, numerical_gradient, rel_error
@@ -12,7 +13,8 @@ from utils.layers import LeakyReLU, Linear, ReLU, Sigmoid, Tanh
 from utils.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
 from utils.net import History, Net, accuracy, evaluate, fit, make_mlp
 from utils.optim import Adagrad, Adam, Constant, Momentum, RMSprop
-from utils.search import GridResult, grid_search, grid_search_all_at_once
+from utils.fast import grid_search_all_at_once
+from utils.search import GridResult, grid_search
 
 __all__ = [
     "load_binary_digits", "load_digits", "logic_gate", "one_hot", "ring_points", "two_class_points",
