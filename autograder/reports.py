@@ -153,9 +153,9 @@ def summary(asg, rows, status, unmatched):
     maxima = asg.max_points()
     total = sum(maxima.values())
     lines = [f"# {asg.name}: grading summary", "",
-             f"Written {datetime.now():%Y-%m-%d %H:%M}: {len(rows)} students, "
+             f"Written {datetime.now():%Y-%m-%d %H:%M}: {_count(len(rows), 'student')}, "
              f"{sum(line != 'ok' for line in status.values())} with remarks (see the table), "
-             f"{len(unmatched)} unmatched files.", "",
+             f"{_count(len(unmatched), 'unmatched file')}.", "",
              "| question | max | graded | mean | median | min | full marks |", "|---|---|---|---|---|---|---|"]
     for question, top in maxima.items():
         scores = [row[question] for row in rows if question not in row["ungraded"]]
@@ -180,6 +180,11 @@ def summary(asg, rows, status, unmatched):
     lines += ["", "Feedback for each student: `feedback/<student>/<notebook>.html` (and PDFs in `feedback-pdf/` "
               "after the hand-back); grading logs: `logs/`.", ""]
     return "\n".join(lines)
+
+
+def _count(number, thing):
+    """"1 student", "3 students"."""
+    return f"{number} {thing}" + ("" if number == 1 else "s")
 
 
 def format_table(asg, rows):
