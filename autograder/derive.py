@@ -5,17 +5,13 @@ takes and returns nbformat notebooks (copies; the inputs are not changed).
 """
 import ast
 import copy
-import re
 
 import nbformat
 
 from nbgrader import utils
 
 from autograder.course import grade_id, question_id  # noqa: F401 (grade_id: derive.grade_id for the tests)
-
-_SOLUTION_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
-_MARK_SCHEME = re.compile(r"\n*### BEGIN MARK SCHEME.*?### END MARK SCHEME\n?", re.DOTALL)
-
+from autograder.grading_notes import model_answer_and_mark_scheme
 
 def solution_cells(nb):
     """The notebook's solution cells (code answers and written answers), in order."""
@@ -41,8 +37,7 @@ def answered(release_nb, source_nb, only=None):
     nb = copy.deepcopy(release_nb)
     for cell in solution_cells(nb):
         if only is None or question_id(grade_id(cell)) in only:
-            text = _MARK_SCHEME.sub("", answers[grade_id(cell)])
-            cell.source = _SOLUTION_MARKERS.sub("", text).rstrip()
+            cell.source, _ = model_answer_and_mark_scheme(answers[grade_id(cell)])
     return nb
 
 

@@ -19,14 +19,15 @@ from autograder.feedback import GRADING_NOTES
 
 
 def model_answer_and_mark_scheme(source, config=None):
-    """(model answer, mark scheme) of a written answer's source cell text, with nbgrader's delimiters."""
+    """(model answer, mark scheme) of a solution cell's source text, with nbgrader's delimiters: the answer is
+    what a student who solved the question hands in (derive.answered uses it too)."""
     delimiters = ClearMarkScheme(config=config)
     begin, end = delimiters.begin_mark_scheme_delimeter, delimiters.end_mark_scheme_delimeter
     pattern = re.compile(rf"^[ \t]*###?\s*{re.escape(begin)}[^\n]*\n(.*?)^[ \t]*###?\s*{re.escape(end)}[^\n]*\n?",
                          re.MULTILINE | re.DOTALL | re.IGNORECASE)
     schemes = [match.group(1).strip() for match in pattern.finditer(source)]
     answer = pattern.sub("", source)
-    answer = re.sub(r"^[ \t]*###?\s*(BEGIN|END) SOLUTION[^\n]*\n?", "", answer, flags=re.MULTILINE).strip()
+    answer = re.sub(r"^[ \t]*###?\s*(BEGIN|END) SOLUTION[^\n]*\n?", "", answer, flags=re.MULTILINE).rstrip()
     return answer, "\n\n".join(schemes)
 
 
