@@ -14,7 +14,8 @@ CONDA_ONLY = {"python", "pip", "pandoc", "poppler"}
 
 
 def _name_and_spec(requirement):
-    match = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*?)\s*(#.*)?$", requirement)
+    # pip's extras ("psycopg[binary]") are pip's alone: conda-forge packages include what they add
+    match = re.match(r"^\s*([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?\s*(.*?)\s*(#.*)?$", requirement)
     name, spec = match.group(1).lower().replace("_", "-"), match.group(2).replace(" ", "")
     # conda pins an exact version with a single "=", pip with "==".
     return name, re.sub(r"^=(?!=)", "==", spec)
