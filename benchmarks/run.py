@@ -40,8 +40,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from anywhere: the course's own utils, not another copy
 
 import utils  # noqa: E402
-from utils import SoftmaxCrossEntropy, accuracy, fit, grid_search, grid_search_all_at_once, load_digits, make_mlp  # noqa: E402,E501
-from utils.fast import THREADS, chunks_of_cells  # noqa: E402
+from utils import SoftmaxCrossEntropy, accuracy, fit, grid_search, load_digits, make_mlp  # noqa: E402
+from utils import fast  # noqa: E402
+from utils.fast import THREADS, chunks_of_cells, grid_search_all_at_once  # noqa: E402
 
 try:
     import torch

@@ -48,6 +48,8 @@ def test_net_step_is_plain_gradient_descent():
     before = net.layers[0].W.copy()
     net.step(0.5)
     assert np.allclose(net.layers[0].W, before - 0.5 * np.array([[1.0, -1.0], [2.0, -2.0]]))
+    net.step(eta=0.5)  # the lecture's name for the learning rate
+    assert np.allclose(net.layers[0].W, before - 1.0 * np.array([[1.0, -1.0], [2.0, -2.0]]))
 
 
 def test_make_mlp_is_seeded():

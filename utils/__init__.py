@@ -5,7 +5,8 @@
 Modules: layers (Linear, Sigmoid, ReLU, LeakyReLU, Tanh), losses, net (Net, fit, History), optim
 (Constant, Momentum, Adagrad, RMSprop, Adam), gradcheck, data, plots, search. It is written to be read
 and taught from; it is fast enough for the course (see benchmarks/), not a replacement for a framework.
-fast holds what trades readability for speed (the grid trained all at once), tested against the plain code.
+What trades readability for speed lives apart, in `utils.fast` (fit on one BLAS thread, the grid trained all
+at once), tested against the plain code and imported by name where a notebook needs it.
 """
 from utils.data import load_binary_digits, load_digits, logic_gate, one_hot, ring_points, two_class_points
 from utils.gradcheck import check_layer_gradients, numerical_gradient, rel_error
@@ -13,7 +14,6 @@ from utils.layers import LeakyReLU, Linear, ReLU, Sigmoid, Tanh
 from utils.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
 from utils.net import History, Net, accuracy, evaluate, fit, make_mlp
 from utils.optim import Adagrad, Adam, Constant, Momentum, RMSprop
-from utils.fast import grid_search_all_at_once
 from utils.search import GridResult, grid_search
 
 __all__ = [
@@ -23,5 +23,5 @@ __all__ = [
     "BinaryCrossEntropy", "MeanSquaredError", "SoftmaxCrossEntropy",
     "History", "Net", "accuracy", "evaluate", "fit", "make_mlp",
     "Adagrad", "Adam", "Constant", "Momentum", "RMSprop",
-    "GridResult", "grid_search", "grid_search_all_at_once",
+    "GridResult", "grid_search",
 ]

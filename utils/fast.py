@@ -1,25 +1,81 @@
-"""Speed apart from the code students read: the eta/lambda grid trained all at once.
+"""Speed apart from the code students read: `fit` and the eta/lambda grid, faster, with the same results.
 
 Read utils/net.py (`fit`) and utils/search.py (`grid_search`) first: this module computes exactly what they
-compute, cell for cell, only faster, by trading readability for time (stacked networks, buffers allocated once,
-threads). tests/test_search.py checks that its accuracies are identical to `grid_search`'s; benchmarks/run.py
-measures it (about 2.5 times faster on two cores). Assignment 4 and lecture 03 call it because the 49 networks
-of their grid would otherwise take the better part of a minute.
+compute, only faster, by trading readability for time. tests/test_performance_equivalence.py checks that `fit`
+here gives the very parameters and History of `utils.net.fit`; tests/test_search.py that the grid's accuracies
+are identical to `grid_search`'s; benchmarks/run.py measures both (see benchmarks/RESULTS.md).
+
+- `fit`: utils.net.fit on one BLAS thread, without dL/dx of the network's input. Use it where a notebook trains
+  long enough to wait for; the lectures use the plain `fit`, whose loop they show.
+- `grid_search_all_at_once`: the 7 x 7 grid of assignment 4 and lecture 03 (stacked networks, buffers
+  allocated once, threads), because its 49 networks would otherwise take the better part of a minute.
 """
 import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 from tqdm.auto import tqdm
 
-from utils.layers import Linear, _sigmoid
-from utils.net import _BLAS, make_mlp
+import utils.net
+from utils.layers import Linear
+from utils.net import Net, accuracy, make_mlp
 from utils.search import GridResult
+
+# Controls the number of threads of numpy's BLAS (the library behind @). The matrices of a minibatch are
+# small: one thread is faster than several, and far faster on a busy machine.
+BLAS = ThreadpoolController()
 
 # A chunk of about a dozen cells keeps the arrays of a minibatch in the processor's cache; measured on the
 # 7 x 7 digits grid, both smaller and larger chunks were slower. Two chunks train at a time, one per core.
 CELLS_PER_CHUNK = 12
 THREADS = min(2, os.cpu_count() or 1)
+
+
+def fit(net, x, y, loss, epochs=10, batch_size=32, eta=0.01, lmbda=0.0, optimizer=None,
+        x_val=None, y_val=None, seed=0, progress=True, metric=accuracy, record_train=True, dtype=np.float64):
+    """`utils.net.fit`, faster: the same arguments and, to the bit, the same trained parameters and History.
+
+    It runs fit's own loop (read it there) with two changes that trade readability for time:
+    - numpy's BLAS runs on one thread for the whole training (see `BLAS`);
+    - the backward pass skips dL/dx of the network's input, which training never uses (`_TrainingNet`): for a
+      first Linear layer that is one matrix product in five.
+    dtype: the floating-point type of the training arithmetic. Only float64, fit's own, is implemented: the place
+    for a float32 path (half the memory traffic, issue 14), whose results would then differ from fit's.
+    """
+    if np.dtype(dtype) != np.float64:
+        raise NotImplementedError(f"utils.fast.fit trains in float64 only, not {np.dtype(dtype)}")
+    with BLAS.limit(limits=1, user_api="blas"):
+        return utils.net.fit(_TrainingNet(net), x, y, loss, epochs=epochs, batch_size=batch_size, eta=eta,
+                             lmbda=lmbda, optimizer=optimizer, x_val=x_val, y_val=y_val, seed=seed,
+                             progress=progress, metric=metric, record_train=record_train)
+
+
+class _TrainingNet(Net):
+    """The layers of `net` (the very objects: training changes net's parameters) with a `backward` for training:
+    it fills every layer's gradients as `Net.backward` does but computes no dL/dx of the input, and returns None.
+    `fit` never uses what backward returns."""
+
+    def __init__(self, net):
+        super().__init__(net.layers)
+
+    def backward(self, trace, dy):
+        first, *rest = self.layers
+        for layer, x, y in zip(reversed(rest), reversed(trace[1:-1]), reversed(trace[2:])):
+            dy = layer.backward(x, dy, y=y)
+        if type(first) is Linear:  # Linear.backward's first two lines, without its dx = dy @ W.T
+            first.dW = trace[0].T @ dy
+            first.db = dy.sum(axis=0)
+        else:
+            first.backward(trace[0], dy, y=trace[1])
+
+
+def _sigmoid(x, out):
+    """`Sigmoid.forward` written into `out` (which may be x itself): the same operations, so the same bits."""
+    with np.errstate(over="ignore"):
+        e = np.exp(np.negative(x, out=out), out=out)
+    e += 1.0
+    return np.divide(1.0, e, out=out)
 
 
 def grid_search_all_at_once(sizes, x_train, y_train, x_test, y_test, etas, lmbdas,
@@ -55,7 +111,7 @@ def grid_search_all_at_once(sizes, x_train, y_train, x_test, y_test, etas, lmbda
                 correct = np.argmax(stack.forward(x)[-1], axis=-1) == np.argmax(y, axis=-1)
                 accuracies.flat[stack.cells] = correct.mean(axis=-1)
 
-    with _BLAS.limit(limits=1, user_api="blas"), ThreadPoolExecutor(THREADS) as pool:
+    with BLAS.limit(limits=1, user_api="blas"), ThreadPoolExecutor(THREADS) as pool:
         list(pool.map(train, chunks))  # list(): raise the first error of a chunk, if any
     bar.close()
     result.diverged[...] = np.isnan(result.test_accuracy)  # every cell that did not diverge got an accuracy
@@ -86,7 +142,8 @@ class _Stack:
         """Activations for inputs x: (N, D), shared by all copies: [x, a_1, ..., logits], each (G, N, n_l)."""
         activations = [x]
         for W, b in zip(self.weights[:-1], self.biases[:-1]):
-            activations.append(_sigmoid(activations[-1] @ W + b))
+            z = activations[-1] @ W + b
+            activations.append(_sigmoid(z, out=z))
         activations.append(activations[-1] @ self.weights[-1] + self.biases[-1])
         return activations
 
@@ -118,9 +175,9 @@ class _Stack:
     def step(self, x, y):
         """One minibatch x: (B, D), y: (B, C) for every copy: forward, softmax gradient, backward, L2, step.
 
-        The same operations in the same order as `Net.forward`, `SoftmaxCrossEntropy.gradient`,
-        `Net.backward_params`, fit's L2 line and `Constant`, written into buffers allocated once:
-        allocating and freeing arrays of megabytes every minibatch costs more than computing them.
+        The same operations in the same order as `Net.forward`, `SoftmaxCrossEntropy.gradient`, `Net.backward`
+        (without dL/dx of the input, as in `fit` here), fit's L2 line and `Constant`, written into buffers
+        allocated once: allocating and freeing arrays of megabytes every minibatch costs more than computing them.
         """
         z, s, delta, tmp, dW, db, w_tmp = self._buffers_for(len(x))
         n_layers = len(self.weights)

@@ -7,14 +7,10 @@ training are kept apart, as in CS231n: `Net` knows nothing about epochs or minib
 from dataclasses import dataclass, field
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 from tqdm.auto import tqdm
 
 from utils.layers import Linear, Sigmoid
 from utils.optim import Constant
-
-# Controls the number of threads of numpy's BLAS (the library behind @); `fit` uses one.
-_BLAS = ThreadpoolController()
 
 
 class Net:
@@ -23,7 +19,7 @@ class Net:
     forward(x) -> (y, trace)   x: shape (N, D_in); y: shape (N, D_out); trace: the list of every layer's
                                input followed by y, which is what `backward` needs.
     backward(trace, dy) -> dx  dy = dL/dy, shape (N, D_out); fills each layer's gradients; dx: (N, D_in).
-    step(learning_rate)        a plain gradient step on every layer.
+    step(eta)                  a plain gradient step on every layer: param -= eta * grad.
     """
 
     def __init__(self, layers):
@@ -40,20 +36,9 @@ class Net:
             dy = layer.backward(x, dy, y=y)
         return dy
 
-    def backward_params(self, trace, dy):
-        """`backward` for training: fills every layer's gradients but skips dL/dx of the network's input,
-        which training never uses (for a first `Linear` layer that saves one matrix product in five)."""
-        first, *rest = self.layers
-        for layer, x, y in zip(reversed(rest), reversed(trace[1:-1]), reversed(trace[2:])):
-            dy = layer.backward(x, dy, y=y)
-        if isinstance(first, Linear):
-            first.backward_params(trace[0], dy)
-        else:
-            first.backward(trace[0], dy, y=trace[1])
-
-    def step(self, learning_rate):
+    def step(self, eta):
         for layer in self.layers:
-            layer.step(learning_rate)
+            layer.step(eta)
 
     def predict(self, x):
         """The network's output for x, shape (N, D_out), without the trace."""
@@ -137,6 +122,7 @@ def fit(net, x, y, loss, epochs=10, batch_size=32, eta=0.01, lmbda=0.0, optimize
     a full forward pass over the training set, about a third of the time of a digits epoch; with False, History's
     train lists stay empty and training is faster (grid searches, benchmarks). The parameters are the same.
     A run whose parameters overflow stops and is marked in `History.diverged`: no warning is raised.
+    This is the loop to read; `utils.fast.fit` trains the same way, to the bit, a little faster.
     """
     if optimizer is None:
         optimizer = Constant(eta)
@@ -144,9 +130,8 @@ def fit(net, x, y, loss, epochs=10, batch_size=32, eta=0.01, lmbda=0.0, optimize
     history = History()
     n_samples = len(x)
     bar = tqdm(range(1, epochs + 1), desc="epochs", disable=not progress, leave=False)
-    # The matrices are small: one BLAS thread is faster than several, and far faster on a busy machine.
     # A diverging run overflows before it can be stopped; that is detected below and reported.
-    with _BLAS.limit(limits=1, user_api="blas"), np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
         for epoch in bar:
             # Shuffle once per epoch: the minibatches are then slices of the shuffled copy, not new copies.
             order = rng.permutation(n_samples)
@@ -155,7 +140,7 @@ def fit(net, x, y, loss, epochs=10, batch_size=32, eta=0.01, lmbda=0.0, optimize
                 x_batch = x_shuffled[start:start + batch_size]
                 y_batch = y_shuffled[start:start + batch_size]
                 y_pred, trace = net.forward(x_batch)
-                net.backward_params(trace, loss.gradient(y_pred, y_batch))
+                net.backward(trace, loss.gradient(y_pred, y_batch))
                 for weight, grad in net.weights():
                     grad += lmbda * weight
                 optimizer.update(net.parameters(), net.gradients())
