@@ -77,31 +77,31 @@ def test_the_reference_answer_passes_every_test_cell(assignment, question):
 # ---------------------------------------------------------------- correct answers, written differently
 CORRECT = {
     "01 q1: lists and separate gradient variables": ("01", "q1", """
-        def optimize_f(x, y, step_size, steps):
+        def optimize_f(x, y, eta, steps):
             x_hist = [x]
             y_hist = [y]
             for _ in range(steps):
                 gx = df_dx(x, y)
                 gy = df_dy(x, y)
-                x = x - step_size * gx
-                y = y - step_size * gy
+                x = x - eta * gx
+                y = y - eta * gy
                 x_hist.append(x)
                 y_hist.append(y)
             return x, y, f(x, y), x_hist, y_hist
         """),
-    "01 q3: the step size multiplied by decay after every step": ("01", "q3", """
-        def optimize_f(x, y, step_size, steps, decay=1.0):
+    "01 q3: the learning rate multiplied by decay after every step": ("01", "q3", """
+        def optimize_f(x, y, eta, steps, decay=1.0):
             xs, ys = np.empty(steps + 1), np.empty(steps + 1)
             xs[0], ys[0] = x, y
-            eta = step_size
+            eta_t = eta
             for t in range(steps):
-                xs[t + 1] = xs[t] - eta * df_dx(xs[t], ys[t])
-                ys[t + 1] = ys[t] - eta * df_dy(xs[t], ys[t])
-                eta *= decay
+                xs[t + 1] = xs[t] - eta_t * df_dx(xs[t], ys[t])
+                ys[t + 1] = ys[t] - eta_t * df_dy(xs[t], ys[t])
+                eta_t *= decay
             return xs[-1], ys[-1], f(xs[-1], ys[-1]), xs, ys
         """),
     "01 q4: other values that reach f < -2": ("01", "q4", """
-        tuned_step_size, tuned_decay, tuned_steps = 0.18, 0.97, 40
+        tuned_eta, tuned_decay, tuned_steps = 0.18, 0.97, 40
         """),
     "02 q1: (f(x + eps) - f(x - eps)) / (2 eps) on a flat copy": ("02", "q1", """
         def finite_difference(f, x, eps=1e-5):
@@ -215,36 +215,36 @@ def test_a_correct_answer_written_differently_passes_every_test_cell(name):
 # ---------------------------------------------------------------- typical mistakes
 MISTAKES = {
     "01 q1: x moves before df_dy is taken": ("01", "q1", ["q1_test_hidden"], """
-        def optimize_f(x, y, step_size, steps):
+        def optimize_f(x, y, eta, steps):
             x_hist, y_hist = [x], [y]
             for _ in range(steps):
-                x = x - step_size * df_dx(x, y)
-                y = y - step_size * df_dy(x, y)
+                x = x - eta * df_dx(x, y)
+                y = y - eta * df_dy(x, y)
                 x_hist.append(x)
                 y_hist.append(y)
             return x, y, f(x, y), x_hist, y_hist
         """),
     "01 q1: histories without the start point": ("01", "q1", ["q1_test_visible", "q1_test_hidden"], """
-        def optimize_f(x, y, step_size, steps):
+        def optimize_f(x, y, eta, steps):
             x_hist, y_hist = [], []
             for _ in range(steps):
-                x, y = x - step_size * df_dx(x, y), y - step_size * df_dy(x, y)
-                x_hist.append(x)
-                y_hist.append(y)
-            return x, y, f(x, y), x_hist, y_hist
-        """),
-    "01 q3: the first step already decayed (eta0 * d**(t + 1))": ("01", "q3", ["q3_test_hidden"], """
-        def optimize_f(x, y, step_size, steps, decay=1.0):
-            x_hist, y_hist = [x], [y]
-            for t in range(steps):
-                eta = step_size * decay ** (t + 1)
                 x, y = x - eta * df_dx(x, y), y - eta * df_dy(x, y)
                 x_hist.append(x)
                 y_hist.append(y)
             return x, y, f(x, y), x_hist, y_hist
         """),
+    "01 q3: the first step already decayed (eta0 * d**(t + 1))": ("01", "q3", ["q3_test_hidden"], """
+        def optimize_f(x, y, eta, steps, decay=1.0):
+            x_hist, y_hist = [x], [y]
+            for t in range(steps):
+                eta_t = eta * decay ** (t + 1)
+                x, y = x - eta_t * df_dx(x, y), y - eta_t * df_dy(x, y)
+                x_hist.append(x)
+                y_hist.append(y)
+            return x, y, f(x, y), x_hist, y_hist
+        """),
     "01 q4: a fixed step that stops in the local minimum": ("01", "q4", ["q4_test_hidden"], """
-        tuned_step_size, tuned_decay, tuned_steps = 0.1, 1.0, 50
+        tuned_eta, tuned_decay, tuned_steps = 0.1, 1.0, 50
         """),
     "02 q1: a forward difference": ("02", "q1", ["q1_test_visible", "q1_test_hidden"], """
         def finite_difference(f, x, eps=1e-5):

@@ -103,7 +103,7 @@ def test_learning_curves_legend_hides_no_data():
     axes = plots.plot_learning_curves(history)
     renderer = drawn(axes[0].figure)
     legends = [ax.get_legend() for ax in axes if ax.get_legend()]
-    assert [t.get_text() for legend in legends for t in legend.get_texts()] == ["train", "test"]
+    assert [t.get_text() for legend in legends for t in legend.get_texts()] == ["train", "validation"]
     for ax in axes:
         for line in ax.lines:
             points = ax.transData.transform(line.get_xydata())

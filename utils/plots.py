@@ -31,6 +31,9 @@ def plot_descent_path(f, x_hist, y_hist, ax=None, bounds=(-5, 5), resolution=200
 def plot_learning_curves(history, axes=None):
     """Loss and accuracy per epoch from a `utils.net.History`; axes: two Axes, or None for a new figure.
 
+    The curves are "train" and, if the history has them, "validation": the data watched during training (to
+    choose the epochs or the hyperparameters) is validation data; a test set is measured once, at the end.
+
     Both panels use the same colours, so one legend, to the right of the accuracy panel, serves both: inside
     a panel it would hide part of a curve.
     """
@@ -41,8 +44,8 @@ def plot_learning_curves(history, axes=None):
     loss_ax.plot(epochs, history.train_loss, label="train")
     acc_ax.plot(epochs, history.train_accuracy, label="train")
     if history.val_loss:
-        loss_ax.plot(epochs, history.val_loss, label="test")
-        acc_ax.plot(epochs, history.val_accuracy, label="test")
+        loss_ax.plot(epochs, history.val_loss, label="validation")
+        acc_ax.plot(epochs, history.val_accuracy, label="validation")
     loss_ax.set(title="Loss per sample", xlabel="epoch", ylabel="loss")
     acc_ax.set(title="Accuracy", xlabel="epoch", ylabel="accuracy")
     acc_ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
@@ -72,7 +75,7 @@ def _classes(outputs):
     return np.argmax(outputs, axis=1)
 
 
-def plot_accuracy_heatmap(accuracy, etas, lmbdas, title="Test Accuracy", ax=None):
+def plot_accuracy_heatmap(accuracy, etas, lmbdas, title="Validation Accuracy", ax=None):
     """Annotated heatmap of accuracy, shape (n_eta, n_lambda): eta on the rows, lambda on the columns.
 
     NaN cells (runs that diverged, see `utils.search.GridResult`) are left blank and marked "diverged".
