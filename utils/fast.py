@@ -5,8 +5,9 @@ compute, only faster, by trading readability for time. tests/test_performance_eq
 here gives the very parameters and History of `utils.net.fit`; tests/test_search.py that the grid's accuracies
 are identical to `grid_search`'s; benchmarks/run.py measures both (see benchmarks/RESULTS.md).
 
-- `fit`: utils.net.fit on one BLAS thread, without dL/dx of the network's input. Use it where a notebook trains
-  long enough to wait for; the lectures use the plain `fit`, whose loop they show.
+- `fit`: utils.net.fit on one BLAS thread, without dL/dx of the network's input: about 10% faster on the digits
+  network (benchmarks/RESULTS.md). The lectures and assignments train with the plain `fit`, whose loop they
+  show; this one is for training long enough to wait for (benchmarks, experiments).
 - `grid_search_all_at_once`: the 7 x 7 grid of assignment 4 and lecture 03 (stacked networks, buffers
   allocated once, threads), because its 49 networks would otherwise take the better part of a minute.
 """
@@ -37,11 +38,14 @@ def fit(net, x, y, loss, epochs=10, batch_size=32, eta=0.01, lmbda=0.0, optimize
     """`utils.net.fit`, faster: the same arguments and, to the bit, the same trained parameters and History.
 
     It runs fit's own loop (read it there) with two changes that trade readability for time:
-    - numpy's BLAS runs on one thread for the whole training (see `BLAS`);
+    - numpy's BLAS runs on one thread for the whole training (see `BLAS`; tasks.py's commands and the grading
+      sandbox already set OPENBLAS_NUM_THREADS=1, and then this changes nothing);
     - the backward pass skips dL/dx of the network's input, which training never uses (`_TrainingNet`): for a
       first Linear layer that is one matrix product in five.
+    net: a `Net` (a subclass that overrides forward or backward is trained with Net's).
     dtype: the floating-point type of the training arithmetic. Only float64, fit's own, is implemented: the place
-    for a float32 path (half the memory traffic, issue 14), whose results would then differ from fit's.
+    for a float32 path (issue 14), whose results would differ from fit's by design (and which needs care:
+    BinaryCrossEntropy's clip at 1 - 1e-12 is 1.0 in float32, so log(1 - p) could be -inf).
     """
     if np.dtype(dtype) != np.float64:
         raise NotImplementedError(f"utils.fast.fit trains in float64 only, not {np.dtype(dtype)}")
