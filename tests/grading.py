@@ -2,8 +2,8 @@
 
 Used by tests/test_assignments.py. A `GradedCourse` is a temporary course root holding one assignment's
 source; it generates the release and the solutions with nbgrader, takes submissions (notebooks as dicts)
-for named students, autogrades them all in one `nbgrader autograde` run, and reads the scores back from
-nbgrader's gradebook.
+for named students, autogrades them all in one `nbgrader autograde` run, and reads back the scores from
+nbgrader's gradebook and the warnings from the graded notebooks' outputs.
 
 Question ids: every nbgrader cell's grade_id starts with its question, e.g. "q2b_test_hidden" -> "q2b".
 """
@@ -52,16 +52,45 @@ def dependencies(notebook):
     return notebook.metadata.get("course", {}).get("question_dependencies", {})
 
 
-def answer_only(release_nb, source_nb, answered):
-    """The release notebook with the solution cells of the `answered` questions taken from the source."""
-    solutions = {nbgrader_cell(c)["grade_id"]: c.source for c in source_nb.cells
-                 if nbgrader_cell(c).get("solution") and c.cell_type == "code"}
+def solution_cells(notebook):
+    """{grade_id: source} of the notebook's code cells that hold an answer (nbgrader solution cells)."""
+    return {nbgrader_cell(c)["grade_id"]: c.source for c in notebook.cells
+            if nbgrader_cell(c).get("solution") and c.cell_type == "code"}
+
+
+def answer_only(release_nb, source_nb, answered, replaced=None):
+    """The release notebook with the solution cells of the `answered` questions taken from the source, and
+    then the cells in `replaced` ({grade_id: source}, any question) given that source instead."""
+    answers = {grade_id: source for grade_id, source in solution_cells(source_nb).items()
+               if question_id(grade_id) in answered}
+    answers.update(replaced or {})
     submission = nbformat.from_dict(json.loads(json.dumps(release_nb)))
     for cell in submission.cells:
         grade_id = nbgrader_cell(cell).get("grade_id", "")
-        if grade_id in solutions and question_id(grade_id) in answered:
-            cell.source = solutions[grade_id]
+        if grade_id in answers:
+            cell.source = answers[grade_id]
     return submission
+
+
+def answer_all(release_nb, source_nb, replaced=None):
+    """The release notebook answered as in the source, except the cells in `replaced` ({grade_id: source})."""
+    return answer_only(release_nb, source_nb, {question_id(grade_id) for grade_id in solution_cells(source_nb)},
+                       replaced)
+
+
+WARNING = re.compile(r"\b\w*Warning: ")  # how Python's warnings module prints one: "file:3: RuntimeWarning: ..."
+
+
+def warnings_shown(notebook):
+    """[(grade_id or None, line)]: the warnings in a graded notebook's outputs (its kernel's stderr), with the
+    nbgrader cell that printed them."""
+    found = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                found += [(nbgrader_cell(cell).get("grade_id"), line.strip())
+                          for line in output.get("text", "").splitlines() if WARNING.search(line)]
+    return found
 
 
 class GradedCourse:
@@ -96,6 +125,14 @@ class GradedCourse:
 
     def autograde(self):
         return self.nbgrader("autograde")
+
+    def graded(self, student, notebook):
+        """The notebook as nbgrader autograde executed it for the student, with its outputs."""
+        return read(self.root / "autograded" / student / self.assignment / notebook)
+
+    def warnings(self, student):
+        """[(grade_id or None, line)]: every warning the student's graded notebooks show (see warnings_shown)."""
+        return [found for name in self.notebooks for found in warnings_shown(self.graded(student, name))]
 
     def scores(self, student):
         """{grade_id: (auto score, max score)} of every autograded test cell of the student's submission."""
