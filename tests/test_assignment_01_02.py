@@ -157,24 +157,24 @@ CORRECT = {
             def forward(self, x):
                 return np.dot(x, self.W) + self.b
 
-            def backward(self, x, dy):
+            def backward(self, x, dy, y=None):
                 self.dW = np.einsum("ni,nj->ij", x, dy)
                 self.db = np.sum(dy, axis=0)
                 return np.dot(dy, self.W.T)
 
-            def step(self, step_size):
-                self.W -= step_size * self.dW
-                self.b -= step_size * self.db
+            def step(self, eta):
+                self.W -= eta * self.dW
+                self.b -= eta * self.db
         """),
-    "02 q9: a trace that ends with the output": ("02", "q9", """
+    "02 q9: index loops, and y not passed to the layers (it is optional)": ("02", "q9", """
         class Net:
             def __init__(self, layers):
                 self.layers = list(layers)
 
             def forward(self, x):
                 trace = [x]
-                for layer in self.layers:
-                    trace.append(layer.forward(trace[-1]))
+                for i in range(len(self.layers)):
+                    trace = trace + [self.layers[i].forward(trace[i])]
                 return trace[-1], trace
 
             def backward(self, trace, dy):
@@ -182,26 +182,27 @@ CORRECT = {
                     dy = self.layers[i].backward(trace[i], dy)
                 return dy
 
-            def step(self, step_size):
+            def step(self, eta):
                 for layer in self.layers:
-                    layer.step(step_size)
+                    layer.step(eta)
         """),
-    "02 q10: minibatches from np.array_split, no progress bar": ("02", "q10", """
-        def fit(net, x_train, y_train, x_test, y_test, epochs=10, learning_rate=0.01, batch_size=10, seed=0):
+    "02 q10: minibatches from np.array_split, no progress bar, History filled by keyword": ("02", "q10", """
+        def fit(net, x, y, epochs=10, batch_size=10, eta=0.01, x_val=None, y_val=None, seed=0):
             rng = np.random.default_rng(seed)
-            history = {key: [] for key in ["train_loss", "train_accuracy", "test_loss", "test_accuracy"]}
-            n_batches = int(np.ceil(len(x_train) / batch_size))
+            measured = {key: [] for key in ["train_loss", "train_accuracy", "val_loss", "val_accuracy"]}
+            n_batches = int(np.ceil(len(x) / batch_size))
+            splits = [("train", x, y)] + ([("val", x_val, y_val)] if x_val is not None else [])
             for epoch in range(epochs):
-                shuffled = rng.permutation(len(x_train))
+                shuffled = rng.permutation(len(x))
                 for batch in np.array_split(shuffled, n_batches):
-                    out, trace = net.forward(x_train[batch])
-                    net.backward(trace, bce_loss_grad(out, y_train[batch]))
-                    net.step(learning_rate)
-                for name, x, y in [("train", x_train, y_train), ("test", x_test, y_test)]:
-                    out = net.forward(x)[0]
-                    history[name + "_loss"].append(bce_loss(out, y) / len(y))
-                    history[name + "_accuracy"].append(np.mean(np.round(out) == y))
-            return history
+                    out, trace = net.forward(x[batch])
+                    net.backward(trace, bce_loss_grad(out, y[batch]))
+                    net.step(eta)
+                for name, inputs, labels in splits:
+                    out = net.forward(inputs)[0]
+                    measured[name + "_loss"].append(bce_loss(out, labels) / len(labels))
+                    measured[name + "_accuracy"].append(np.mean(np.round(out) == labels))
+            return History(**measured)
         """),
 }
 
@@ -296,14 +297,55 @@ MISTAKES = {
             def forward(self, x):
                 return x @ self.W + self.b
 
-            def backward(self, x, dy):
+            def backward(self, x, dy, y=None):
                 self.dW = x.T @ dy
                 self.db = dy.mean(axis=0)
                 return dy @ self.W.T
 
-            def step(self, step_size):
-                self.W = self.W - step_size * self.dW
-                self.b = self.b - step_size * self.db
+            def step(self, eta):
+                self.W = self.W - eta * self.dW
+                self.b = self.b - eta * self.db
+        """),
+    "02 q7: backward without the y argument that Net passes": ("02", "q7", ["q7_test_visible", "q7_test_hidden"], """
+        class Linear:
+            def __init__(self, n_in, n_out, rng=None):
+                rng = np.random.default_rng(rng)
+                self.W = rng.normal(size=(n_in, n_out)) / np.sqrt(n_in)
+                self.b = np.zeros(n_out)
+
+            def forward(self, x):
+                return x @ self.W + self.b
+
+            def backward(self, x, dy):
+                self.dW = x.T @ dy
+                self.db = dy.sum(axis=0)
+                return dy @ self.W.T
+
+            def step(self, eta):
+                self.W = self.W - eta * self.dW
+                self.b = self.b - eta * self.db
+        """),
+    "02 q8: Sigmoid.backward takes y for its input": ("02", "q8", ["q8_test_visible", "q8_test_hidden"], """
+        class Sigmoid:
+            def forward(self, x):
+                return sigmoid(x)
+
+            def backward(self, x, dy, y=None):
+                return dy * sigmoid_grad(x if y is None else y)
+
+            def step(self, eta):
+                pass
+
+
+        class ReLU:
+            def forward(self, x):
+                return relu(x)
+
+            def backward(self, x, dy, y=None):
+                return dy * relu_grad(x)
+
+            def step(self, eta):
+                pass
         """),
     "02 q9: every layer is given the network's input": ("02", "q9", ["q9_test_visible", "q9_test_hidden"], """
         class Net:
@@ -321,47 +363,76 @@ MISTAKES = {
                     dy = layer.backward(trace, dy)
                 return dy
 
-            def step(self, step_size):
+            def step(self, eta):
                 for layer in self.layers:
-                    layer.step(step_size)
+                    layer.step(eta)
+        """),
+    "02 q9: a trace of the layers' inputs only, without the output": ("02", "q9", ["q9_test_visible", "q9_test_hidden"], """
+        class Net:
+            def __init__(self, layers):
+                self.layers = list(layers)
+
+            def forward(self, x):
+                trace = []
+                for layer in self.layers:
+                    trace.append(x)
+                    x = layer.forward(x)
+                return x, trace
+
+            def backward(self, trace, dy):
+                for layer, x in zip(reversed(self.layers), reversed(trace)):
+                    dy = layer.backward(x, dy)
+                return dy
+
+            def step(self, eta):
+                for layer in self.layers:
+                    layer.step(eta)
         """),
     "02 q10: the gradient averaged over the minibatch": ("02", "q10", ["q10_test_hidden"], """
-        def fit(net, x_train, y_train, x_test, y_test, epochs=10, learning_rate=0.01, batch_size=10, seed=0):
+        def fit(net, x, y, epochs=10, batch_size=10, eta=0.01, x_val=None, y_val=None, seed=0):
             rng = np.random.default_rng(seed)
-            history = {key: [] for key in ["train_loss", "train_accuracy", "test_loss", "test_accuracy"]}
+            history = History()
             for epoch in range(epochs):
-                order = rng.permutation(len(x_train))
-                for start in range(0, len(x_train), batch_size):
+                order = rng.permutation(len(x))
+                for start in range(0, len(x), batch_size):
                     batch = order[start:start + batch_size]
-                    out, trace = net.forward(x_train[batch])
-                    net.backward(trace, bce_loss_grad(out, y_train[batch]) / len(batch))
-                    net.step(learning_rate)
-                for name, x, y in [("train", x_train, y_train), ("test", x_test, y_test)]:
-                    out = net.forward(x)[0]
-                    history[name + "_loss"].append(bce_loss(out, y) / len(y))
-                    history[name + "_accuracy"].append(np.mean((out >= 0.5) == (y == 1)))
+                    out, trace = net.forward(x[batch])
+                    net.backward(trace, bce_loss_grad(out, y[batch]) / len(batch))
+                    net.step(eta)
+                for inputs, labels, losses, accuracies in [
+                        (x, y, history.train_loss, history.train_accuracy),
+                        (x_val, y_val, history.val_loss, history.val_accuracy)]:
+                    if inputs is None:
+                        continue
+                    out = net.forward(inputs)[0]
+                    losses.append(bce_loss(out, labels) / len(labels))
+                    accuracies.append(np.mean((out >= 0.5) == (labels == 1)))
             return history
         """),
     "02 q10: the last, smaller minibatch dropped": ("02", "q10", ["q10_test_hidden"], """
-        def fit(net, x_train, y_train, x_test, y_test, epochs=10, learning_rate=0.01, batch_size=10, seed=0):
+        def fit(net, x, y, epochs=10, batch_size=10, eta=0.01, x_val=None, y_val=None, seed=0):
             rng = np.random.default_rng(seed)
-            history = {key: [] for key in ["train_loss", "train_accuracy", "test_loss", "test_accuracy"]}
+            history = History()
             for epoch in range(epochs):
-                order = rng.permutation(len(x_train))
-                for start in range(0, len(x_train) - batch_size + 1, batch_size):
+                order = rng.permutation(len(x))
+                for start in range(0, len(x) - batch_size + 1, batch_size):
                     batch = order[start:start + batch_size]
-                    out, trace = net.forward(x_train[batch])
-                    net.backward(trace, bce_loss_grad(out, y_train[batch]))
-                    net.step(learning_rate)
-                for name, x, y in [("train", x_train, y_train), ("test", x_test, y_test)]:
-                    out = net.forward(x)[0]
-                    history[name + "_loss"].append(bce_loss(out, y) / len(y))
-                    history[name + "_accuracy"].append(np.mean((out >= 0.5) == (y == 1)))
+                    out, trace = net.forward(x[batch])
+                    net.backward(trace, bce_loss_grad(out, y[batch]))
+                    net.step(eta)
+                for inputs, labels, losses, accuracies in [
+                        (x, y, history.train_loss, history.train_accuracy),
+                        (x_val, y_val, history.val_loss, history.val_accuracy)]:
+                    if inputs is None:
+                        continue
+                    out = net.forward(inputs)[0]
+                    losses.append(bce_loss(out, labels) / len(labels))
+                    accuracies.append(np.mean((out >= 0.5) == (labels == 1)))
             return history
         """),
     "02 q11: too small a learning rate for too few epochs": ("02", "q11", ["q11_test_visible", "q11_test_hidden"], """
         digits_net = Net([Linear(64, 32, rng=0), ReLU(), Linear(32, 1, rng=1), Sigmoid()])
-        digits_history = fit(digits_net, x_train, y_train, x_test, y_test, epochs=2, learning_rate=0.0001)
+        digits_history = fit(digits_net, x_train, y_train, epochs=2, eta=0.0001, x_val=x_val, y_val=y_val)
         """),
 }
 
