@@ -17,6 +17,7 @@
 Anything after the command is passed on (to pytest for `test`, to the autograder for `demo`).
 """
 import ast
+import glob
 import hashlib
 import json
 import os
@@ -50,7 +51,13 @@ SYSTEM_PACKAGES = {
     "chromium": ["chromium"],
     "pdftotext": ["poppler-utils"],
     "bwrap": ["bubblewrap"],  # the grading sandbox (autograder/sandbox.py)
+    "initdb": ["postgresql"],  # a shared gradebook (grade --db postgresql://...); the tests start a server
 }
+
+
+def has_program(name):
+    """Whether a program is installed: on PATH, or where Debian keeps PostgreSQL's (not on PATH)."""
+    return bool(shutil.which(name) or glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
 
 
 STUDENT_PACKAGE = "dl-course-student"  # the name of the folder and zip that students receive
@@ -151,7 +158,7 @@ def lock(upgrade=False):
 
 def ensure_system_packages():
     """Install the Debian packages whose programs are missing, when this machine allows (root, apt-get)."""
-    missing = [pkg for program, pkgs in SYSTEM_PACKAGES.items() if not shutil.which(program) for pkg in pkgs]
+    missing = [pkg for program, pkgs in SYSTEM_PACKAGES.items() if not has_program(program) for pkg in pkgs]
     if not missing:
         return
     can_install = shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0

@@ -4,7 +4,9 @@ Modules, one job each:
     release.py        regenerate release/ and solutions/ from source/ (nbgrader generate_assignment/solution)
     submissions.py    import submissions (nbgrader tree, student folders, LMS zip) and the naming rule
     grade.py          grade a class: template gradebook, parallel workers, progress bar, course gradebook
-    pool.py           the worker processes, replaced when they die or overrun
+    cluster.py        where notebooks are graded: dask.distributed (a LocalCluster, or --scheduler),
+                      each worker grading in a process it replaces when it dies or overruns
+    task.py           what travels between grade.py and the workers: setup, task and result (dataclasses)
     worker.py         one notebook through nbgrader's own Autograde and GenerateFeedback
     options.py        every grading option, once: its type, default and reason (GradingOptions)
     preprocessors.py  what makes nbgrader's pipeline robust and fair (cell repair and order, judged tests,

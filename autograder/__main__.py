@@ -20,7 +20,11 @@ def add_grading_options(parser):
     """Options shared by `grade` and `demo`; their defaults and reasons live in options.GradingOptions."""
     defaults = GradingOptions()
     parser.add_argument("--workers", type=int, default=defaults.workers,
-                        help="notebooks graded at once (default: number of cores)")
+                        help="notebooks graded at once on this machine (default: number of cores)")
+    parser.add_argument("--scheduler", default=defaults.scheduler, metavar="tcp://HOST:8786",
+                        help="grade on the workers of a running dask scheduler instead (README, Grading on a cluster)")
+    parser.add_argument("--regrade", action="store_true",
+                        help="grade every notebook again, also those unchanged since they were graded")
     parser.add_argument("--timeout", type=int, default=defaults.cell_timeout,
                         help="seconds a cell may run (default: the course's ExecutePreprocessor.timeout)")
     parser.add_argument("--notebook-timeout", type=int, default=defaults.notebook_timeout,
@@ -33,10 +37,20 @@ def add_grading_options(parser):
     parser.add_argument("--no-progress", action="store_true", help="do not show the progress bar")
 
 
+def add_gradebook_option(parser, default):
+    """--gradebook FILE or --db URL: the same thing, a file or a database server."""
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--gradebook", default=None, help=f"gradebook file (default: {default})")
+    where.add_argument("--db", dest="gradebook", metavar="URL",
+                       help="gradebook database URL, e.g. postgresql://USER@HOST/DB (password from PGPASSWORD or "
+                            "~/.pgpass) or sqlite:///FILE")
+
+
 def grading_options(args):
     """The GradingOptions the command line asked for."""
     return GradingOptions(cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout,
-                          memory_mb=args.memory, workers=args.workers, sandbox=not args.no_sandbox)
+                          memory_mb=args.memory, workers=args.workers, sandbox=not args.no_sandbox,
+                          scheduler=args.scheduler, regrade=args.regrade)
 
 
 def main(argv=None):
@@ -58,7 +72,7 @@ def main(argv=None):
     grade.add_argument("assignment", help="assignment name (a folder in source/)")
     grade.add_argument("submissions", help="nbgrader submitted/ folder, folder of student folders, or LMS zip")
     grade.add_argument("--course-root", default=str(release.COURSE_ROOT), help="course folder with nbgrader_config.py (default: this course)")
-    grade.add_argument("--gradebook", default=None, help="gradebook file (default: the course's db_url)")
+    add_gradebook_option(grade, "the course's db_url")
     grade.add_argument("--output", default=None,
                        help="where submitted/, autograded/ and reports/ go (default: the course root)")
     add_grading_options(grade)
@@ -69,7 +83,7 @@ def main(argv=None):
                                formatter_class=argparse.RawDescriptionHelpFormatter)
     back.add_argument("assignment", help="assignment name (a folder in source/)")
     back.add_argument("--course-root", default=str(release.COURSE_ROOT), help="course folder with nbgrader_config.py (default: this course)")
-    back.add_argument("--gradebook", default=None, help="gradebook file (default: the one grading used)")
+    add_gradebook_option(back, "the one grading used")
     back.add_argument("--output", default=None,
                       help="where grading wrote autograded/ and reports/ (default: the course root)")
     back.add_argument("--no-pdf", action="store_true", help="feedback pages only, no PDFs")
@@ -82,6 +96,8 @@ def main(argv=None):
     form.add_argument("--course-root", default=str(release.COURSE_ROOT), help="course folder with nbgrader_config.py (default: this course)")
     form.add_argument("--port", type=int, default=None, help="JupyterLab's port (default: 8888 or the next free)")
     form.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    form.add_argument("--db", default=None, metavar="URL",
+                      help="the gradebook database grading used (grade --db), instead of FOLDER/gradebook.db")
 
     demo = commands.add_parser("demo", help="build release/ and solutions/, then grade the demo class")
     demo.add_argument("--regenerate", action="store_true",
@@ -106,6 +122,11 @@ def main(argv=None):
         parser.exit(2, f"python -m autograder {args.command}: {problem}\n")
     try:
         return run(args)
+    except KeyboardInterrupt:
+        if args.command in ("grade", "demo"):
+            print("\nInterrupted. The notebooks graded so far are kept: run the same command again to grade "
+                  "the rest.", file=sys.stderr)
+        return 130
     except SandboxUnavailable as error:
         print(f"Cannot grade safely here: {error}.\nInstall bubblewrap, or pass --no-sandbox to grade with the "
               "resource limits only (student code can then read whatever you can read; README, Isolation).",
@@ -157,7 +178,9 @@ def run(args):
                              gradebook=args.gradebook, output=args.output, options=grading_options(args),
                              progress=not args.no_progress)
         print(format_table(result.assignment, result.table))
-        print(f"\nReports: {result.reports_dir} (grades.csv, status.txt, summary.md, feedback/)")
+        kept = f"; {result.reused} unchanged since they were graded, kept" if result.reused else ""
+        print(f"\nGraded {result.graded} notebooks{kept}.")
+        print(f"Reports: {result.reports_dir} (grades.csv, status.txt, summary.md, feedback/)")
     elif args.command == "handback":
         from autograder.handback import NothingToHandBack, hand_back
         from autograder.reports import format_table
@@ -175,8 +198,8 @@ def run(args):
         from autograder import formgrader
         extra = ([f"--ServerApp.port={args.port}"] if args.port else []) + (["--no-browser"] if args.no_browser else [])
         try:
-            return formgrader.run(args.folder, args.course_root, extra)
-        except FileNotFoundError as error:
+            return formgrader.run(args.folder, args.course_root, extra, db_url=args.db)
+        except (FileNotFoundError, ValueError) as error:
             print(f"python -m autograder formgrader: {error}", file=sys.stderr)
             return 2
     elif args.command == "demo":

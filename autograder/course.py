@@ -23,10 +23,30 @@ def load_config(course_root):
 
 
 def gradebook_url(config, course_root, gradebook=None):
-    """The gradebook's SQLAlchemy URL: a file given on the command line, else the course's db_url."""
+    """The gradebook's SQLAlchemy URL: a file or a database URL given on the command line (--gradebook,
+    --db), else the course's db_url. PostgreSQL URLs are read with psycopg 3 (with_driver)."""
+    if gradebook and "://" in str(gradebook):
+        return with_driver(str(gradebook))
     if gradebook:
         return f"sqlite:///{Path(gradebook).resolve()}"
-    return config.CourseDirectory.get("db_url", f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}")
+    return with_driver(config.CourseDirectory.get("db_url", f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}"))
+
+
+def with_driver(url):
+    """url with psycopg 3 as its PostgreSQL driver: SQLAlchemy would take psycopg2 for postgresql://."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme):]
+    return url
+
+
+def without_password(url):
+    """A database URL safe to write into a report: its password left out (libpq finds it in PGPASSWORD or
+    ~/.pgpass when the URL is used again)."""
+    if "://" not in str(url):
+        return str(url)
+    from sqlalchemy.engine import make_url
+    return make_url(str(url)).set(password=None).render_as_string(hide_password=False)
 
 
 def nbgrader_metadata(cell):

@@ -2,6 +2,7 @@
 
     python -m autograder formgrader                 # the course root (grading's default output)
     python -m autograder formgrader build/demo      # the demo class
+    python -m autograder formgrader graded/ --db postgresql://grader@db-host/course   # a shared gradebook
 
 Formgrader reads nbgrader_config.py from the folder JupyterLab starts in: the gradebook and autograded/ must
 be there. For a folder other than the course root (grade --output, the demo), this writes a small
@@ -16,6 +17,8 @@ import sys
 from pathlib import Path
 
 from nbgrader.server_extensions.formgrader.handlers import template_path as NBGRADER_TEMPLATES
+
+from autograder.course import with_driver, without_password
 
 SERVED_TEMPLATES = Path(__file__).resolve().parent / "templates" / "served"  # formgrade/mathjax.html.j2
 
@@ -37,7 +40,7 @@ c = get_config()  # noqa: F821 (nbgrader provides get_config)
 load_subconfig({course_config!r})  # noqa: F821
 HERE = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.root = HERE
-c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
+c.CourseDirectory.db_url = {db_url}
 c.CourseDirectory.source_directory = {source!r}
 c.CourseDirectory.release_directory = {release!r}
 c.CourseDirectory.solution_directory = {solutions!r}
@@ -45,17 +48,24 @@ typeset_math_offline(c)
 '''
 
 
-def prepare(folder, course_root):
-    """Make `folder` a place formgrader can start in; returns it resolved. Raises FileNotFoundError, in
-    words, when nothing was graded there."""
+def prepare(folder, course_root, db_url=None):
+    """Make `folder` a place formgrader can start in; returns it resolved. db_url: a gradebook database
+    (grade --db) instead of the folder's gradebook.db. Raises FileNotFoundError, in words, when nothing was
+    graded there, and ValueError when a database is asked for on the course root (set db_url in its
+    nbgrader_config.py instead)."""
     folder, course_root = Path(folder).resolve(), Path(course_root).resolve()
-    if not (folder / "gradebook.db").exists() or not (folder / "autograded").is_dir():
+    if not (db_url or (folder / "gradebook.db").exists()) or not (folder / "autograded").is_dir():
         raise FileNotFoundError(f"{folder} holds no graded class (no gradebook.db and autograded/ folder); "
                                 "grade one first with `python -m autograder grade` or `python3 tasks.py demo`")
+    if folder == course_root and db_url:
+        raise ValueError("on the course root, formgrader uses the db_url of its nbgrader_config.py: set it to "
+                         "the database there (c.CourseDirectory.db_url = 'postgresql+psycopg://...')")
     if folder != course_root:
         relative = {name: os.path.relpath(course_root / name, folder) for name in ("source", "release", "solutions")}
+        where = repr(without_password(with_driver(db_url))) if db_url else \
+            '"sqlite:///" + os.path.join(HERE, "gradebook.db")'
         (folder / "nbgrader_config.py").write_text(CONFIG.format(
-            course_config=str(course_root / "nbgrader_config.py"), **relative))
+            course_config=str(course_root / "nbgrader_config.py"), db_url=where, **relative))
     return folder
 
 
@@ -73,9 +83,9 @@ def lab_environment(course_root):
     return env
 
 
-def run(folder, course_root, extra=()):
+def run(folder, course_root, extra=(), db_url=None):
     """Start JupyterLab on a graded folder (until it is stopped); returns its exit status."""
-    folder = prepare(folder, course_root)
+    folder = prepare(folder, course_root, db_url)
     print(f"Formgrader on {folder}: grade the written answers, then "
           "`python -m autograder handback ASSIGNMENT` hands back feedback and grades.", flush=True)
     return subprocess.run(lab_command(folder, *extra), cwd=folder, env=lab_environment(course_root)).returncode

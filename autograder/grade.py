@@ -2,18 +2,24 @@
 
     result = grade("01_gradient_descent", "exports/gd.zip")      # what `python -m autograder grade` does
 
+The notebooks are graded on dask workers (cluster.py): a LocalCluster here, or a cluster's scheduler with
+options.scheduler. This process alone writes the files and the gradebook. Each result is recorded as it
+arrives (reports/<assignment>/results.jsonl), so an interrupted run, run again, grades only what is missing
+or has changed (a key per notebook: the student, the files handed in, the assignment's tests).
+
 Where things go (course root by default):
-    gradebook.db                         nbgrader's gradebook (the course's db_url), ready for formgrader
+    gradebook.db                         nbgrader's gradebook (the course's db_url, or --db), for formgrader
     submitted/<student>/<assignment>/    the imported submissions, as nbgrader expects them
     autograded/<student>/<assignment>/   the graded notebooks
     reports/<assignment>/                grades.csv, status.txt, summary.md, score_distribution.png,
                                          feedback/<student>/<notebook>.html, logs/<student>/<notebook>.log
 """
+import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,31 +31,40 @@ from sqlalchemy.exc import SAWarning
 from tqdm.auto import tqdm
 from traitlets.config import Config
 
-from autograder import feedback, pool, reports, sandbox, submissions
+from autograder import cluster, feedback, reports, sandbox, submissions
 from autograder.course import Assignment, gradebook_url, load_config
 from autograder.options import GradingOptions, SandboxUnavailable
 from autograder.release import COURSE_ROOT, nbgrader_path
+from autograder.task import GradingSetup, NotebookResult, NotebookTask, archive, tests_digest
 from autograder.worker import run_converter
 
 
 @dataclass
 class ClassResult:
-    """What grading a class produced: results per (student, notebook), and where the reports are."""
+    """What grading a class produced: results per (student, notebook), and where the reports are.
+
+    graded: the notebooks graded in this run; reused: those whose files and tests had not changed since they
+    were graded (their results come from the run record, see RunRecord)."""
     assignment: Assignment
     imported: submissions.Imported
-    results: dict = field(default_factory=dict)  # {(student, notebook): worker result}
+    results: dict = field(default_factory=dict)  # {(student, notebook): task.NotebookResult}
     reports_dir: Path = None
     table: list = field(default_factory=list)  # rows of reports.grade_table
+    graded: int = 0
+    reused: int = 0
+    seconds: dict = field(default_factory=dict)  # this process's own time: template, per result, gradebook
 
 
 def grade(assignment, source, course_root=COURSE_ROOT, gradebook=None, output=None, reports_dir=None,
           options=GradingOptions(), progress=True):
     """Grade every submission of `assignment` found in `source` (folder or zip); returns a ClassResult.
 
-    options: a GradingOptions (limits, timeouts, workers, sandbox; see options.py).
+    gradebook: a gradebook file or database URL (sqlite:///..., postgresql://...); default the course's db_url.
+    options: a GradingOptions (limits, timeouts, workers or scheduler, sandbox, regrade; see options.py).
+    Notebooks graded before with the same files and tests are not graded again (options.regrade does).
     """
     course_root = Path(course_root).resolve()
-    if options.sandbox and sandbox.unavailable():
+    if options.sandbox and not options.scheduler and sandbox.unavailable():
         raise SandboxUnavailable(sandbox.unavailable())
     with nbgrader_path():  # nbgrader runs `alembic` from PATH when it creates a gradebook
         return _grade(assignment, source, course_root, gradebook, output, reports_dir, options, progress)
@@ -59,62 +74,141 @@ def _grade(assignment, source, course_root, gradebook, output, reports_dir, opti
     """grade(), inside nbgrader_path()."""
     config = load_config(course_root)
     asg = Assignment.read(course_root, assignment)
+    # hashed before nbgrader reads the configuration: reading a missing section adds it
+    tests = tests_digest(asg.source_dir, config, options)
     output = Path(output or course_root).resolve()
-    if gradebook:
-        Path(gradebook).resolve().parent.mkdir(parents=True, exist_ok=True)
     db_url = gradebook_url(config, course_root, gradebook)
+    if db_url.startswith("sqlite:///"):
+        Path(db_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     reports_dir = Path(reports_dir or output / "reports").resolve() / assignment
-    workers = options.workers or os.cpu_count() or 1
     work = Path(tempfile.mkdtemp(prefix="autograder-work-"))
     os.chmod(work, 0o700)
-    setup = {"template": str(work / "template"), "assignment": assignment, "course_config": config,
-             "options": options, "work": str(work), "matplotlib_cache": str(work / "matplotlib")}
     try:
-        # the font cache, the workers' start-up and the template are made at the same time
-        font_cache = _start_matplotlib_cache(work / "matplotlib")
-        with pool.Pool(setup, workers) as workers_pool:
+        with cluster.connect(options) as client:
+            cluster.check_workers(client, options)
             imported = submissions.collect(source, assignment, asg.notebooks, work / "imported")
-            _template(course_root, asg, config, work / "template", db_url)
-            font_cache.wait()
+            started = time.perf_counter()
+            setup = GradingSetup(assignment, config, options, archive(_template(course_root, asg, config,
+                                                                                  work / "template", db_url)),
+                                 tests)
+            result_seconds = {"template": time.perf_counter() - started, "results": 0.0}
             result = ClassResult(asg, imported, reports_dir=reports_dir)
-            tasks = _tasks(asg, imported, output, reports_dir)
-            for student in imported.folders:
-                shutil.rmtree(output / "autograded" / student / assignment, ignore_errors=True)
-                shutil.rmtree(reports_dir / "feedback" / student, ignore_errors=True)
-            bar = tqdm(total=len(tasks), unit="notebook", desc=f"grading {assignment}", disable=not progress)
-
-            def on_result(res):
-                result.results[(res["student"], res["notebook"])] = res
-                bar.set_postfix(with_remarks=sum(bool(r["failure"] or r["notes"]) for r in result.results.values()),
+            outputs = Outputs(output, reports_dir, assignment)
+            record = RunRecord(reports_dir / RunRecord.NAME)
+            to_grade = []
+            for task in _tasks(asg, imported, tests):
+                earlier = record.results.get((task.student, task.notebook))
+                if not options.regrade and earlier and earlier.key == task.key and outputs.exist(earlier):
+                    result.results[(task.student, task.notebook)] = earlier  # graded before: kept
+                else:
+                    to_grade.append(task)
+            result.reused = len(result.results)
+            outputs.remove_missing(imported, asg.notebooks)
+            if result.reused and progress:
+                print(f"{result.reused} notebooks unchanged since they were graded: their grades are kept "
+                      "(--regrade grades them again)", file=sys.stderr)
+            bar = tqdm(total=len(to_grade), unit="notebook", desc=f"grading {assignment}", disable=not progress)
+            for res in cluster.grade_all(client, setup, to_grade):
+                started = time.perf_counter()
+                outputs.write(res)
+                record.add(res)
+                result_seconds["results"] += time.perf_counter() - started
+                result.results[(res.student, res.notebook)] = res
+                result.graded += 1
+                bar.set_postfix(with_remarks=sum(bool(r.failure or r.notes) for r in result.results.values()),
                                 refresh=False)
                 bar.update()
-
-            workers_pool.run(tasks, options.worker_deadline, on_result)
             bar.close()
+        started = time.perf_counter()
+        record.keep_only(result.results)
         _copy_submitted(imported, output, assignment, source)
         _record(db_url, asg, imported, result.results)
+        result.seconds = dict(result_seconds, gradebook=time.perf_counter() - started)
         feedback.copy_mathjax(reports_dir / "feedback")
         status = reports.status_lines(asg, imported, result.results)
         unmatched = [(str(path), reason) for path, reason in imported.unmatched]
-        result.table = reports.write(reports_dir, asg, db_url, status, unmatched,
-                                     Path(gradebook).resolve() if gradebook else None)
+        result.table = reports.write(reports_dir, asg, db_url, status, unmatched, gradebook,
+                                     counts={"graded": result.graded, "reused": result.reused})
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _tasks(asg, imported, output, reports_dir):
-    """One task per handed-in notebook: (student, notebook) with where its outputs go."""
-    tasks = []
-    for student, folder in sorted(imported.folders.items()):
-        for notebook in asg.notebooks:
-            if notebook in imported.missing.get(student, []):
-                continue
-            tasks.append({"student": student, "notebook": notebook, "folder": str(folder),
-                          "autograded": str(output / "autograded" / student / asg.name / f"{notebook}.ipynb"),
-                          "feedback": str(reports_dir / "feedback" / student / f"{notebook}.html"),
-                          "log": str(reports_dir / "logs" / student / f"{notebook}.log")})
-    return tasks
+def _tasks(asg, imported, tests):
+    """One task.NotebookTask per handed-in notebook."""
+    return [NotebookTask.read(student, notebook, folder, tests)
+            for student, folder in sorted(imported.folders.items()) for notebook in asg.notebooks
+            if notebook not in imported.missing.get(student, [])]
+
+
+class Outputs:
+    """Where a result's files go: the graded notebook, the feedback page and the log."""
+
+    def __init__(self, output, reports_dir, assignment):
+        self.output, self.reports_dir, self.assignment = output, reports_dir, assignment
+
+    def paths(self, student, notebook):
+        return (self.output / "autograded" / student / self.assignment / f"{notebook}.ipynb",
+                self.reports_dir / "feedback" / student / f"{notebook}.html",
+                self.reports_dir / "logs" / student / f"{notebook}.log")
+
+    def write(self, result):
+        graded, page, log = self.paths(result.student, result.notebook)
+        for path, text in ((graded, result.autograded), (page, result.feedback), (log, result.log)):
+            if text is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+
+    def exist(self, result):
+        """Whether the files of an earlier result are still there."""
+        graded, page, _ = self.paths(result.student, result.notebook)
+        return page.exists() and (result.autograded is None or graded.exists())
+
+    def remove_missing(self, imported, notebooks):
+        """Remove the files of notebooks a student no longer hands in."""
+        for student in imported.folders:
+            for notebook in imported.missing.get(student, []):
+                for path in self.paths(student, notebook):
+                    path.unlink(missing_ok=True)
+
+
+class RunRecord:
+    """The results graded so far, one JSON line each, appended as they arrive (results.jsonl).
+
+    An interrupted run (Ctrl-C, a lost coordinator) leaves every finished notebook here; the next run keeps
+    those whose key (task.task_key) has not changed and grades the rest. A line cut short by a crash is
+    ignored; the last line of a (student, notebook) wins."""
+    NAME = "results.jsonl"
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.results = {}
+        if self.path.exists():
+            for line in self.path.read_text(encoding="utf-8").splitlines():
+                try:
+                    result = NotebookResult.from_record(json.loads(line))
+                except (ValueError, TypeError, KeyError):
+                    continue
+                self.results[(result.student, result.notebook)] = result
+
+    def add(self, result):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(result.record()) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        self.results[(result.student, result.notebook)] = result
+
+    def keep_only(self, results):
+        """Rewrite the record with exactly these results (one line each)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_suffix(".partial")
+        partial.write_text("".join(json.dumps(r.record()) + "\n" for _, r in sorted(results.items())),
+                           encoding="utf-8")
+        os.replace(partial, self.path)
+        self.results = dict(results)
 
 
 def _template(course_root, asg, config, template, db_url):
@@ -140,15 +234,6 @@ def _template(course_root, asg, config, template, db_url):
     return template
 
 
-def _start_matplotlib_cache(folder):
-    """Start building matplotlib's font cache in folder, copied later into every kernel's folder; returns
-    the process (a kernel would otherwise build it, slowly and with a message on stderr, every time)."""
-    folder.mkdir()
-    return subprocess.Popen([sys.executable, "-c", "import matplotlib.font_manager"],
-                            env=dict(os.environ, MPLCONFIGDIR=str(folder)),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
 def _copy_submitted(imported, output, assignment, source):
     """Keep the imported submissions as output/submitted/<student>/<assignment>/ (nbgrader's layout)."""
     submitted = output / "submitted"
@@ -172,12 +257,12 @@ def _record(db_url, asg, imported, results):
             for notebook in asg.notebooks:
                 submitted = gb.find_submission_notebook(notebook, asg.name, student)
                 res = results.get((student, notebook))
-                scores = {g["name"]: g for g in (res or {}).get("grades") or []}
+                scores = {g.name: g for g in (res.grades or [])} if res else {}
                 for grade in submitted.grades:
                     found = scores.get(grade.name)
-                    grade.auto_score = found["auto_score"] if found else 0.0
-                    grade.needs_manual_grade = found["needs_manual_grade"] if found else False
+                    grade.auto_score = found.auto_score if found else 0.0
+                    grade.needs_manual_grade = found.needs_manual_grade if found else False
                 for comment in submitted.comments:
-                    comment.auto_comment = (res or {}).get("comments", {}).get(comment.name)
-                submitted.late_submission_penalty = (res or {}).get("late_penalty") or None
+                    comment.auto_comment = res.comments.get(comment.name) if res else None
+                submitted.late_submission_penalty = (res.late_penalty if res else None) or None
         gb.db.commit()

@@ -57,7 +57,7 @@ def hand_back(assignment, course_root=COURSE_ROOT, gradebook=None, output=None, 
     if pdf:
         shutil.rmtree(reports_dir / "feedback-pdf", ignore_errors=True)
         feedback_to_pdf(reports_dir / "feedback", reports_dir / "feedback-pdf")
-    return reports.write(reports_dir, asg, db_url, status, unmatched), reports_dir
+    return reports.write(reports_dir, asg, db_url, status, unmatched, gradebook or used), reports_dir
 
 
 def _feedback_page(course_config, output, db_url, tmp, assignment, student, notebook):

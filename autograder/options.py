@@ -1,7 +1,7 @@
 """Every option of a grading run, defined once: its type, its default and why. The CLI (`__main__.py`), the
 demo, grade.py and the workers all read `GradingOptions`; nbgrader's own options stay in nbgrader_config.py.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # A kernel may spend its whole time budget computing, plus a minute for its start-up and the cells re-run
 # after a restart: the CPU limit only stops a kernel that the wall-clock budget somehow did not.
@@ -28,7 +28,12 @@ class GradingOptions:
     sandbox: bool = True
     """Run kernels in bubblewrap (sandbox.py). False grades with the limits only (see README, Isolation)."""
     workers: int | None = None
-    """Notebooks graded at once. None: one per core."""
+    """Notebooks graded at once on this machine (a LocalCluster of that many dask workers). None: one per core.
+    Not used with `scheduler`: there the cluster's workers decide."""
+    scheduler: str | None = None
+    """Address of a running dask scheduler (tcp://HOST:8786) to grade on its workers. None: a LocalCluster here."""
+    regrade: bool = False
+    """Grade every notebook again, even those graded before with the same files and tests (see grade.py)."""
 
     @property
     def cpu_seconds(self):
@@ -37,6 +42,10 @@ class GradingOptions:
     @property
     def worker_deadline(self):
         return self.notebook_timeout + WORKER_MARGIN_S
+
+    def deciding_grades(self):
+        """These options without those that only decide where and whether notebooks are graded."""
+        return replace(self, workers=None, scheduler=None, regrade=False)
 
 
 class SandboxUnavailable(RuntimeError):

@@ -6,8 +6,9 @@ reports/<assignment>/
     status.txt                one line per student, in words: "ok" or what went wrong and what was done
     summary.md                class statistics per question, the plot, every student's total and status
     score_distribution.png    histograms of the points per question and of the totals
-    run.json                  the gradebook file given to grading (none: the course's) and what grading found:
-                              the hand-back reads it
+    run.json                  the gradebook file or URL given to grading (none: the course's), what grading
+                              found, and how many notebooks it graded or kept unchanged: the hand-back reads it
+    results.jsonl             every notebook's result as graded (grade.py's RunRecord: what a re-run keeps)
     feedback/, logs/          written by the grading workers (and feedback/ again by the hand-back)
 
 Everything but feedback/ and logs/ is made from the gradebook, so writing it again after hand-grading in
@@ -26,7 +27,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
 
-from autograder.course import question_id  # noqa: E402
+from autograder.course import question_id, without_password  # noqa: E402
 
 
 PENDING = "pending"  # what a table shows for a written answer no person has graded yet
@@ -76,10 +77,10 @@ def status_lines(asg, imported, results):
             if result is None:
                 continue
             where = f"{notebook}.ipynb: " if several else ""
-            if result["failure"]:
-                parts.append(f"{where}{result['failure']} (0 points for its tests)")
+            if result.failure:
+                parts.append(f"{where}{result.failure} (0 points for its tests)")
             by_text = {}
-            for grade_id, text in result["notes"]:
+            for grade_id, text in result.notes:
                 by_text.setdefault(text, []).append(grade_id or "notebook")
             parts += [f"{where}{_cells(ids)}: {text}" for text, ids in by_text.items()]
         lines[student] = "; ".join(parts) if parts else "ok"
@@ -120,10 +121,11 @@ def plot_distribution(asg, rows, path):
     plt.close(fig)
 
 
-def write(reports_dir, asg, db_url, status, unmatched, gradebook=None):
+def write(reports_dir, asg, db_url, status, unmatched, gradebook=None, counts=None):
     """Write grades.csv, status.txt, summary.md, score_distribution.png and run.json from the gradebook at
     db_url; returns the grade table rows. status: {student: status line}; unmatched: [(path, reason)];
-    gradebook: the gradebook file grading was told to use, if not the course's own (recorded in run.json)."""
+    gradebook: the gradebook file or database URL grading was told to use, if not the course's own
+    (recorded in run.json, without a password); counts: {"graded": n, "reused": m} of the grading run."""
     reports_dir = Path(reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
     rows = grade_table(asg, db_url, status)
@@ -134,8 +136,13 @@ def write(reports_dir, asg, db_url, status, unmatched, gradebook=None):
             writer.writerow([row["student"], *(shown(row, q) for q in asg.questions), f"{row['total']:g}",
                              " ".join(row["pending"])])
     (reports_dir / "status.txt").write_text("".join(f"{s}: {line}\n" for s, line in status.items()))
-    (reports_dir / "run.json").write_text(json.dumps({"gradebook": str(gradebook) if gradebook else None, "status": status,
-                                                        "unmatched": unmatched}, indent=1))
+    run = {"gradebook": without_password(gradebook) if gradebook else None, "status": status,
+           "unmatched": unmatched}
+    if counts is None and (reports_dir / "run.json").exists():  # the hand-back keeps the grading run's counts
+        counts = json.loads((reports_dir / "run.json").read_text()).get("notebooks")
+    if counts is not None:
+        run["notebooks"] = counts
+    (reports_dir / "run.json").write_text(json.dumps(run, indent=1))
     if rows:
         plot_distribution(asg, rows, reports_dir / "score_distribution.png")
     (reports_dir / "summary.md").write_text(summary(asg, rows, status, unmatched))

@@ -15,15 +15,18 @@ grading kernel is started as
   grader talks to it over unix sockets in its folder. It dies with the grader (--die-with-parent), and
   everything it started dies with it (its PID namespace). jupyter_client starts it in a session of its own.
 - prlimit (util-linux) sets the limits: memory (address space), CPU seconds, largest file, processes.
-- Grading as root, the kernel runs as a uid of its own (61000 + the worker's number, via setpriv), so the
-  process limit counts only its processes. As another user, bwrap needs unprivileged user namespaces
+- Grading as root, the kernel runs as a uid of its own (61000 and up, one per grading process on the machine,
+  claim_uid; via setpriv), so the process limit counts only its processes. As another user, bwrap needs unprivileged user namespaces
   (most Linux distributions have them on); the kernel keeps that user's uid inside its own namespace.
 - `sandbox=False` (the grader's --no-sandbox) keeps the limits, the folder and the judge, without bwrap:
   student code can then read whatever the grading user can read.
 """
+import ctypes
+import fcntl
 import functools
 import os
 import secrets
+import signal
 import shutil
 import subprocess
 import sys
@@ -41,7 +44,7 @@ DEFAULTS = GradingOptions()
 
 KERNEL_NAME = "autograder-sandbox"
 KERNEL_DIRS = [str(Path(__file__).with_name("kernels"))]  # holds kernels/autograder-sandbox/kernel.json
-UID_FIRST = 61000  # kernels of grading worker i run as uid UID_FIRST + i when the grader is root
+UID_FIRST = 61000  # kernels run as uids from here when the grader is root (claim_uid)
 ETC_FILES = ["/etc/ld.so.cache", "/etc/localtime", "/etc/fonts", "/etc/passwd", "/etc/group",
              "/etc/nsswitch.conf", "/etc/hosts", "/etc/mime.types"]
 # jupyter_client interrupts a kernel by sending SIGINT to its process group, which holds bwrap too; bwrap
@@ -49,6 +52,37 @@ ETC_FILES = ["/etc/ld.so.cache", "/etc/localtime", "/etc/fonts", "/etc/passwd", 
 # and ipykernel installs its own handler while it runs a cell, as it always does.
 IGNORING_SIGINT = "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); os.execv(sys.argv[1], sys.argv[1:])"
 SYSTEM_DIRS = ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
+
+
+UID_COUNT = 1000  # grading processes that may run at once on one machine, each with its kernels' own uid
+_claimed = []  # the lock file held for this process's uid (held until the process ends)
+
+
+def claim_uid():
+    """A uid for this grading process's kernels that no other grading process on this machine has: the
+    first of UID_FIRST, UID_FIRST + 1, ... whose lock file this process can lock (the lock ends with it).
+    The processes may belong to one dask cluster or to several; the lock files see them all."""
+    if _claimed:
+        return _claimed[0][0]
+    folder = Path(tempfile.gettempdir()) / "autograder-kernel-uids"
+    folder.mkdir(mode=0o755, exist_ok=True)
+    for uid in range(UID_FIRST, UID_FIRST + UID_COUNT):
+        handle = open(folder / f"{uid}.lock", "a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        _claimed.append((uid, handle))
+        return uid
+    raise RuntimeError(f"more than {UID_COUNT} grading processes on this machine")
+
+
+def die_with_parent():
+    """Have Linux kill this process when its parent dies (a killed dask worker takes its grading process along)."""
+    if sys.platform.startswith("linux"):
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def kernel_spec_manager():

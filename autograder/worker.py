@@ -1,18 +1,24 @@
 """Grade one student's notebook with nbgrader's own Autograde and GenerateFeedback, in a private course folder.
 
-Each grading worker (a process, see pool.py) owns a copy of a template course folder: source/ and release/ of
-the assignment and a gradebook holding only the assignment. Grading one notebook at a time, with nbgrader's
-converters restricted to that notebook, is what keeps a broken notebook from costing the student's others.
-The worker returns the grades it read back from its gradebook; grade.py copies them into the course gradebook.
+Each grading process (cluster.GradingProcess, one per dask worker) unpacks the run's template course folder
+(task.GradingSetup: source/ and release/ of the assignment and a gradebook holding only the assignment) into a
+private temporary folder. Grading one notebook at a time, with nbgrader's converters restricted to that
+notebook, is what keeps a broken notebook from costing the student's others. Everything grading produced
+goes back as data (task.NotebookResult); grade.py writes it into the course gradebook and the reports.
 """
 import io
 import json
 import logging
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 import traceback
 import warnings
+from html import escape as html_escape
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import nbformat
@@ -31,6 +37,7 @@ from autograder.feedback import feedback_config
 from autograder.grading_notes import ShowGradingNotes
 from autograder.preprocessors import (AuditStudentCode, RepairCells, RobustExecute,
                                       StderrIsNotFailure, WithholdForReview)
+from autograder.task import CellGrade, NotebookResult
 
 FAILED_FEEDBACK = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{notebook}</title></head>
@@ -40,10 +47,10 @@ FAILED_FEEDBACK = """<!DOCTYPE html>
 """
 
 
-def grading_config(course_config, root, options, worker_index=0, matplotlib_cache=""):
+def grading_config(course_config, root, options, uid=sandbox.UID_FIRST, matplotlib_cache=""):
     """The course's nbgrader configuration, pointed at a private course folder, with the robust pipeline.
 
-    options: a GradingOptions; worker_index: which grading worker (its kernels' uid when grading as root);
+    options: a GradingOptions; uid: the kernels' uid when grading as root (sandbox.claim_uid);
     matplotlib_cache: a prebuilt MPLCONFIGDIR for the kernels.
     """
     c = Config()
@@ -72,7 +79,7 @@ def grading_config(course_config, root, options, worker_index=0, matplotlib_cach
     c.SandboxProvisioner.file_size_mb = options.file_size_mb
     c.SandboxProvisioner.max_processes = options.max_processes
     c.SandboxProvisioner.sandbox = options.sandbox
-    c.SandboxProvisioner.uid = sandbox.UID_FIRST + worker_index
+    c.SandboxProvisioner.uid = uid
     c.SandboxProvisioner.matplotlib_cache = matplotlib_cache
     return c
 
@@ -129,16 +136,20 @@ def unreadable(path):
 
 
 class Grader:
-    """One worker's private course folder and the grading of one (student, notebook) at a time."""
+    """A private course folder (the run's template) and the grading of one (student, notebook) at a time."""
 
-    def __init__(self, setup):
-        """setup: {"template": folder, "assignment", "course_config": Config, "options": GradingOptions,
-        "work": folder, "worker_index": int, "matplotlib_cache": folder}."""
-        self.assignment = setup["assignment"]
-        self.root = Path(tempfile.mkdtemp(prefix="grader-", dir=setup["work"]))
-        shutil.copytree(setup["template"], self.root, dirs_exist_ok=True)
-        self.config = grading_config(setup["course_config"], self.root, setup["options"], setup["worker_index"],
-                                     setup["matplotlib_cache"])
+    def __init__(self, setup, uid):
+        """setup: a task.GradingSetup; uid: the uid of this grader's kernels when grading as root."""
+        self.assignment = setup.assignment
+        self.root = Path(tempfile.mkdtemp(prefix="autograder-grader-"))
+        os.chmod(self.root, 0o700)
+        setup.unpack(self.root)
+        matplotlib_cache = self.root / ".matplotlib"
+        build_matplotlib_cache(matplotlib_cache)
+        self.config = grading_config(setup.course_config, self.root, setup.options, uid, str(matplotlib_cache))
+
+    def close(self):
+        shutil.rmtree(self.root, ignore_errors=True)
 
     def _coursedir(self, student, notebook):
         coursedir = CourseDirectory(config=self.config)
@@ -146,63 +157,73 @@ class Grader:
         return coursedir
 
     def grade(self, task):
-        """Grade task = {"student", "notebook", "folder" (the student's files), "autograded", "feedback",
-        "log"} (output files); returns a result dict (see grade.py)."""
-        student, notebook = task["student"], task["notebook"]
+        """Grade a task.NotebookTask; returns a task.NotebookResult."""
+        student, notebook = task.student, task.notebook
         started = time.monotonic()
         for tree in ("submitted", "autograded", "feedback"):
             shutil.rmtree(self.root / tree / student, ignore_errors=True)
         submitted = self.root / "submitted" / student / self.assignment
-        shutil.copytree(task["folder"], submitted)
-        result = {"student": student, "notebook": notebook, "notes": [], "log": ""}
+        for relative, content in task.files.items():
+            path = submitted / relative
+            if submitted.resolve() not in path.resolve().parents:
+                continue  # a name like ../x cannot come from a folder, but the task is data: check it
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        submitted.mkdir(parents=True, exist_ok=True)
+        result = NotebookResult(student, notebook, task.key)
         decoded = as_utf8(submitted / f"{notebook}.ipynb")
         reason = unreadable(submitted / f"{notebook}.ipynb")
         if reason is None:
-            ok, log = run_converter(Autograde(coursedir=self._coursedir(student, notebook), config=self.config))
-            result["log"] = log
+            ok, result.log = run_converter(Autograde(coursedir=self._coursedir(student, notebook), config=self.config))
             graded = self.root / "autograded" / student / self.assignment / f"{notebook}.ipynb"
             if ok and graded.exists():
                 nb = nbformat.read(graded, as_version=4)
-                result["notes"] = ([["", decoded]] if decoded else []) + nb.metadata.get("autograder", {}).get("notes", [])
-                Path(task["autograded"]).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(graded, task["autograded"])
+                notes = nb.metadata.get("autograder", {}).get("notes", [])
+                result.notes = ([("", decoded)] if decoded else []) + [tuple(note) for note in notes]
+                result.autograded = graded.read_text(encoding="utf-8")
             else:
-                reason = "nbgrader could not grade it: " + last_error(log)
-        result.update(self._read_grades(student, notebook, failed=reason is not None))
-        result["failure"] = reason
-        self._feedback(task, reason)
-        Path(task["log"]).parent.mkdir(parents=True, exist_ok=True)
-        Path(task["log"]).write_text(result.pop("log"))
-        result["seconds"] = time.monotonic() - started
+                reason = "nbgrader could not grade it: " + last_error(result.log)
+        self._read_grades(result, failed=reason is not None)
+        result.failure = reason
+        result.feedback = self._feedback(student, notebook, reason)
+        result.seconds = time.monotonic() - started
         return result
 
-    def _read_grades(self, student, notebook, failed):
+    def _read_grades(self, result, failed):
         """Grades and comments of the notebook from the private gradebook; all 0 if it could not be graded."""
         with Gradebook(self.config.CourseDirectory.db_url) as gb, warnings.catch_warnings():
             warnings.simplefilter("ignore", SAWarning)  # a harmless autoflush warning inside nbgrader
-            gb.update_or_create_student(student)
-            gb.update_or_create_submission(self.assignment, student)
-            submitted = gb.find_submission_notebook(notebook, self.assignment, student)
-            grades = [{"name": g.name, "auto_score": 0.0 if failed else g.auto_score, "max_score": g.max_score,
-                       "needs_manual_grade": False if failed else g.needs_manual_grade}
-                      for g in submitted.grades]
-            comments = {c.name: c.auto_comment for c in submitted.comments}
-            penalty = 0.0 if failed else submitted.late_submission_penalty or 0.0
-        return {"grades": grades, "comments": comments, "late_penalty": penalty}
+            gb.update_or_create_student(result.student)
+            gb.update_or_create_submission(self.assignment, result.student)
+            submitted = gb.find_submission_notebook(result.notebook, self.assignment, result.student)
+            result.grades = [CellGrade(g.name, 0.0 if failed else g.auto_score, g.max_score,
+                                       False if failed else bool(g.needs_manual_grade))
+                             for g in submitted.grades]
+            result.comments = {c.name: c.auto_comment for c in submitted.comments}
+            result.late_penalty = 0.0 if failed else submitted.late_submission_penalty or 0.0
 
-    def _feedback(self, task, reason):
+    def _feedback(self, student, notebook, reason):
         """nbgrader's feedback HTML for a graded notebook; a short page saying why for one that was not."""
-        target = Path(task["feedback"])
-        target.parent.mkdir(parents=True, exist_ok=True)
         if reason is None:
-            ok, _ = run_converter(GenerateFeedback(
-                coursedir=self._coursedir(task["student"], task["notebook"]), config=self.config))
-            html = self.root / "feedback" / task["student"] / self.assignment / f"{task['notebook']}.html"
+            ok, _ = run_converter(GenerateFeedback(coursedir=self._coursedir(student, notebook), config=self.config))
+            html = self.root / "feedback" / student / self.assignment / f"{notebook}.html"
             if ok and html.exists():
-                shutil.copyfile(html, target)
-                return
+                return html.read_text(encoding="utf-8")
             reason = "the feedback page could not be generated (see the grading log)"
-        target.write_text(FAILED_FEEDBACK.format(notebook=task["notebook"], reason=reason.capitalize()))
+        return failed_feedback(notebook, reason)
+
+
+def failed_feedback(notebook, reason):
+    """The page a student gets for a notebook that could not be graded."""
+    return FAILED_FEEDBACK.format(notebook=html_escape(notebook), reason=html_escape(reason.capitalize()))
+
+
+def build_matplotlib_cache(folder):
+    """Build matplotlib's font cache in folder, copied into every kernel's folder (a kernel would otherwise
+    build it, slowly and with a message on stderr, every time)."""
+    folder.mkdir(exist_ok=True)
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"],
+                   env=dict(os.environ, MPLCONFIGDIR=str(folder)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def last_error(log):
@@ -216,19 +237,30 @@ def last_error(log):
     return errors[-1] if errors else "unknown error (see the grading log)"
 
 
-def serve(connection, setup):
-    """Worker process main loop: receive tasks, send results, until None arrives."""
+def serve(connection):
+    """A grading process's main loop (see cluster.GradingProcess): receive the task.GradingSetup, then tasks,
+    and send their results, until None arrives. The uid of its kernels is claimed once (sandbox.claim_uid)."""
     warnings.filterwarnings("ignore", category=SAWarning)  # harmless autoflush warnings inside nbgrader
-    connection.send({"ready": True})
-    grader = None  # made at the first task: the template may still be in the making when this process starts
-    while True:
-        task = connection.recv()
-        if task is None:
-            return
-        try:
-            grader = grader or Grader(setup)
-            result = grader.grade(task)
-        except Exception:
-            result = {"student": task["student"], "notebook": task["notebook"], "grades": None, "notes": [],
-                      "failure": "the grader failed on this notebook: " + traceback.format_exc(limit=3)}
-        connection.send(result)
+    sandbox.die_with_parent()
+    setup = connection.recv()
+    connection.send("ready")
+    grader = None
+    try:
+        while True:
+            task = connection.recv()
+            if task is None:
+                return
+            try:
+                grader = grader or Grader(setup, sandbox.claim_uid())
+                result = grader.grade(task)
+            except Exception:
+                result = NotebookResult.lost(task, "the grader failed on this notebook: "
+                                             + traceback.format_exc(limit=3))
+            connection.send(result)
+    finally:
+        if grader:
+            grader.close()
+
+
+if __name__ == "__main__":  # python -m autograder.worker FD: serve on the pipe at file descriptor FD
+    serve(Connection(int(sys.argv[1])))

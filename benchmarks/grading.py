@@ -1,18 +1,29 @@
-"""Class-grading throughput: `python -m autograder grade` against plain serial `nbgrader autograde`.
+"""Class-grading throughput: `python -m autograder grade` against plain serial `nbgrader autograde`, and how
+grading on a cluster would scale.
 
-    python benchmarks/grading.py [--students 24] [--workers N] [--rounds 2] [--assignment NAME]
+    python benchmarks/grading.py [--students 24] [--rounds 2] [--assignment NAME] [--pool-ref REF]
+                                 [--simulate 1,2,4,8,16,32,64]
 
-Both grade the same class of well-behaved submissions (answers from the source notebook, every other student
-answering only the first half of the questions) in a throw-away copy of the course. By default the class is
-built on the tests' tiny example assignment (tests/fixtures/example_course.py); --assignment NAME uses a real one
-from source/. Plain nbgrader runs once over the whole submitted/ tree, one notebook after another; the
-autograder grades with --workers processes and also writes feedback HTML and the reports, so the comparison
-is, if anything, unfavourable to it. The two alternate for --rounds rounds (plain nbgrader with --force, so
-each round regrades everything); the medians and their ratio are printed. Nothing is asserted.
+1. Throughput, in one run. The same class of well-behaved submissions (answers from the source notebook,
+   every other student answering only the first half of the questions) is graded, round after round in
+   turn, by plain serial nbgrader (`autograde --force`), by the autograder on 1 and on 2 dask workers
+   (`--regrade`, so nothing is kept from the round before), and, with --pool-ref, by the autograder at a git
+   revision that still had its own process pool (autograder/pool.py), on 2 workers. The autograder also
+   writes feedback pages and reports, so the comparison is, if anything, unfavourable to it. By default the
+   class is built on the tests' tiny example assignment (tests/fixtures/example_course.py); --assignment NAME
+   uses a real one from source/.
+2. The coordinator's own cost per notebook: one more run in this process, with grade()'s own timings
+   (the template, writing each result's files and record, the gradebook at the end).
+3. A simulated cluster: LocalClusters of 1 to 64 dask workers (threads of this process) run stand-in tasks
+   that sleep for per-notebook times drawn from the measured ones and return results as large as the real
+   ones, through the same coordinator loop (cluster.grade_all, the files, the record). Throughput against
+   the ideal (workers / mean time) shows where the coordinator becomes the bottleneck.
+Medians, min-max and ratios are printed; nothing is asserted.
 """
 import argparse
 import math
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -26,11 +37,16 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder import derive  # noqa: E402
-from tests.fixtures import example_course as example  # noqa: E402
+from autograder import cluster, derive  # noqa: E402
 from autograder.course import Assignment  # noqa: E402
+from autograder.grade import Outputs, RunRecord, grade  # noqa: E402
+from autograder.options import GradingOptions  # noqa: E402
+from autograder.release import nbgrader_environment  # noqa: E402
+from autograder.task import GradingSetup, NotebookResult, NotebookTask  # noqa: E402
+from tests.fixtures import example_course as example  # noqa: E402
 
-ENV = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+ENV = nbgrader_environment()
+TERM = (300, 4)  # students, assignments: the term the README estimates
 
 
 def make_course(folder, assignment):
@@ -63,43 +79,147 @@ def write_class(folder, assignment, students, nbgrader_layout):
     return target
 
 
-def timed(command, cwd):
+def timed(command, cwd, env=ENV):
     start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, env=ENV, check=True, capture_output=True)
+    subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True)
     return time.perf_counter() - start
+
+
+def pool_revision(ref, folder):
+    """A checkout of the autograder at git revision ref, and the environment that runs it from there."""
+    subprocess.run(["git", "worktree", "add", "--detach", str(folder), ref], cwd=ROOT, check=True,
+                   capture_output=True)
+    return dict(ENV, PYTHONPATH=str(folder))
+
+
+def line(label, times, notebooks):
+    median = statistics.median(times)
+    print(f"  {label:<44} {median:7.1f} s ({min(times):.1f}-{max(times):.1f})  "
+          f"{notebooks / median * 60:5.1f} notebooks/min")
+    return median
+
+
+def throughput(args, tmp):
+    """Part 1 and 2; returns the per-notebook seconds the autograder's workers measured."""
+    plain, ours = tmp / "plain", tmp / "ours"
+    assignment = make_course(plain, args.assignment)
+    make_course(ours, args.assignment)
+    write_class(plain, assignment, args.students, nbgrader_layout=True)
+    incoming = write_class(ours, assignment, args.students, nbgrader_layout=False)
+    notebooks = args.students * len(Assignment.read(plain, assignment).notebooks)
+    runs = {"plain nbgrader autograde, serial": ([sys.executable, "-m", "nbgrader", "autograde", assignment,
+                                                  "--force", f"--CourseDirectory.root={plain}"], plain, ENV)}
+    for workers in (1, 2):
+        runs[f"autograder on {workers} dask worker{'s' if workers > 1 else ''}"] = (
+            [sys.executable, "-m", "autograder", "grade", assignment, str(incoming), "--course-root", str(ours),
+             "--output", str(tmp / f"out-{workers}"), "--gradebook", str(tmp / f"out-{workers}" / "gradebook.db"),
+             "--workers", str(workers), "--regrade", "--no-progress"], ROOT, ENV)
+    if args.pool_ref:
+        env = pool_revision(args.pool_ref, tmp / "pool-revision")
+        runs[f"autograder at {args.pool_ref} (own pool), 2 workers"] = (
+            [sys.executable, "-m", "autograder", "grade", assignment, str(incoming), "--course-root", str(ours),
+             "--output", str(tmp / "out-pool"), "--gradebook", str(tmp / "out-pool" / "gradebook.db"),
+             "--workers", "2", "--no-progress"], tmp / "pool-revision", env)
+    times = {label: [] for label in runs}
+    try:
+        for _ in range(args.rounds):  # in turn, so that a machine busy with other work slows all alike
+            for label, (command, cwd, env) in runs.items():
+                times[label].append(timed(command, cwd, env))
+    finally:
+        if args.pool_ref:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tmp / "pool-revision")], cwd=ROOT,
+                           capture_output=True)
+    print(f"{args.students} students ({notebooks} notebooks) of {assignment}, {os.cpu_count()} cores, load "
+          f"average {os.getloadavg()[0]:.1f}, median (min-max) of {args.rounds} rounds in turn")
+    medians = {label: line(label, t, notebooks) for label, t in times.items()}
+    reference = medians["plain nbgrader autograde, serial"]
+    for label, t in times.items():
+        ratios = [p / o for p, o in zip(times["plain nbgrader autograde, serial"], t)]
+        print(f"  plain serial / {label:<31} {reference / medians[label]:.2f} (per round "
+              f"{min(ratios):.2f}-{max(ratios):.2f})")
+
+    options = GradingOptions(workers=2, regrade=True)
+    started = time.perf_counter()
+    result = grade(assignment, incoming, course_root=ours, output=tmp / "out-inprocess",
+                   gradebook=tmp / "out-inprocess" / "gradebook.db", options=options, progress=False)
+    total = time.perf_counter() - started
+    own = result.seconds
+    print(f"coordinator's own cost (one run in this process, 2 workers, {total:.1f} s in all): template "
+          f"{own['template']:.2f} s once; per notebook {own['results'] / notebooks * 1000:.1f} ms for its "
+          f"files and record, {own['gradebook'] / notebooks * 1000:.1f} ms for the gradebook")
+    per_notebook = [r.seconds for r in result.results.values()]
+    print(f"per-notebook time on a worker: median {statistics.median(per_notebook):.2f} s "
+          f"({min(per_notebook):.2f}-{max(per_notebook):.2f})")
+    sizes = [len((tmp / "out-inprocess" / "reports" / assignment / "feedback" / r.student /
+                  f"{r.notebook}.html").read_text()) for r in result.results.values()]
+    return per_notebook, own, notebooks, statistics.median(sizes)
+
+
+def stand_in(setup, task):
+    """A simulated grading task: sleeps for the given time, returns a result as large as a real one."""
+    seconds = float(task.files["seconds"])
+    time.sleep(seconds)
+    return NotebookResult(task.student, task.notebook, task.key, grades=[], seconds=seconds,
+                          autograded="x" * int(task.files["size"]), feedback="x" * int(task.files["size"]), log="")
+
+
+def simulate(worker_counts, per_notebook, size, tmp, tasks_per_worker=4):
+    """Part 3: throughput of stand-in tasks on LocalClusters of each size, through the coordinator's loop."""
+    from distributed import Client, LocalCluster
+    rng = random.Random(0)
+    mean = statistics.mean(per_notebook)
+    print(f"simulated cluster: stand-in tasks of the measured per-notebook times (mean {mean:.2f} s), "
+          f"{tasks_per_worker} per worker, results of {size / 1000:.0f} kB; dask workers are threads here")
+    rates = {}
+    setup = GradingSetup("simulated", {}, GradingOptions(), b"", "simulated")
+    for workers in worker_counts:
+        tasks = [NotebookTask(f"s{i}", "nb", {"seconds": str(rng.choice(per_notebook)), "size": str(size)}, str(i))
+                 for i in range(workers * tasks_per_worker)]
+        out = tmp / f"simulated-{workers}"
+        outputs, record = Outputs(out, out / "reports", "simulated"), RunRecord(out / "results.jsonl")
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=False, dashboard_address=None) as lc, \
+                Client(lc) as client:
+            started = time.perf_counter()
+            for result in cluster.grade_all(client, setup, tasks, on_worker=stand_in):
+                outputs.write(result)
+                record.add(result)
+            elapsed = time.perf_counter() - started
+        rate, ideal = len(tasks) / elapsed, workers / mean
+        rates[workers] = rate
+        print(f"  {workers:3d} workers: {rate * 60:7.1f} notebooks/min, {rate / ideal:5.1%} of the ideal "
+              f"{ideal * 60:.0f}/min")
+    return rates
+
+
+def term_estimate(rates, own, notebooks):
+    """The README's estimate: a 300-student, 4-assignment term at each simulated size."""
+    students, assignments = TERM
+    total = students * assignments
+    per_result = (own["results"] + own["gradebook"]) / notebooks
+    print(f"a term of {students} students x {assignments} assignments ({total} notebooks, one per assignment), "
+          f"estimated from the simulated rates plus the gradebook and the template:")
+    for workers, rate in rates.items():
+        hours = (total / rate + total * own["gradebook"] / notebooks + assignments * own["template"]) / 3600
+        print(f"  {workers:3d} workers: {hours * 60:6.1f} min")
+    print(f"  (the coordinator alone, {per_result * 1000:.1f} ms a notebook, caps any cluster at "
+          f"{60 / per_result:.0f} notebooks/min)")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=24)
-    parser.add_argument("--workers", type=int, default=os.cpu_count())
-    parser.add_argument("--rounds", type=int, default=2, help="alternating runs of each (median reported)")
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each, in turn (median reported)")
     parser.add_argument("--assignment", default=None, help="a real assignment in source/ (default: the example)")
+    parser.add_argument("--pool-ref", default=None,
+                        help="a git revision with the autograder's own process pool, measured too (e.g. 6462809)")
+    parser.add_argument("--simulate", default="1,2,4,8,16,32,64",
+                        help="worker counts of the simulated cluster ('' to skip)")
     args = parser.parse_args()
-    plain_times, our_times = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        plain, ours = Path(tmp) / "plain", Path(tmp) / "ours"
-        assignment = make_course(plain, args.assignment)
-        make_course(ours, args.assignment)
-        write_class(plain, assignment, args.students, nbgrader_layout=True)
-        incoming = write_class(ours, assignment, args.students, nbgrader_layout=False)
-        notebooks = args.students * len(Assignment.read(plain, assignment).notebooks)
-        # alternate the two, so that a machine busy with other work slows both alike
-        for _ in range(args.rounds):
-            plain_times.append(timed([sys.executable, "-m", "nbgrader", "autograde", assignment, "--force",
-                                      f"--CourseDirectory.root={plain}"], plain))
-            our_times.append(timed([sys.executable, "-m", "autograder", "grade", assignment, str(incoming),
-                                    "--course-root", str(ours), "--workers", str(args.workers), "--no-progress"],
-                                   ROOT))
-    plain_s, ours_s = statistics.median(plain_times), statistics.median(our_times)
-    print(f"{args.students} students ({notebooks} notebooks) of {assignment}, {os.cpu_count()} cores, "
-          f"load average {os.getloadavg()[0]:.1f}, median of {args.rounds} alternating runs")
-    print(f"plain nbgrader autograde, serial:             {plain_s:7.1f} s ({min(plain_times):.1f}-"
-          f"{max(plain_times):.1f})  ({notebooks / plain_s * 60:.0f} notebooks/min)")
-    print(f"python -m autograder grade, {args.workers} workers:       {ours_s:7.1f} s ({min(our_times):.1f}-"
-          f"{max(our_times):.1f})  ({notebooks / ours_s * 60:.0f} notebooks/min, feedback and reports included)")
-    ratios = [p / o for p, o in zip(plain_times, our_times)]
-    print(f"ratio (plain time / autograder time): {plain_s / ours_s:.2f} (per round {min(ratios):.2f}-{max(ratios):.2f})")
+        per_notebook, own, notebooks, size = throughput(args, Path(tmp))
+        if args.simulate:
+            rates = simulate([int(n) for n in args.simulate.split(",")], per_notebook, size, Path(tmp))
+            term_estimate(rates, own, notebooks)
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ RELEASE_NOTEBOOK = "release/01_gradient_descent/gradient_descent.ipynb"
 # Never in what students receive: the instructors' folders, the grading code, the gradebook's configuration.
 INSTRUCTOR_FOLDERS = ["source", "solutions", "tests", "demo", "benchmarks", ".git", "student"]
 INSTRUCTOR_TEXT = ["BEGIN HIDDEN TESTS", "BEGIN MARK SCHEME", "BEGIN SOLUTION", "_reference"]
-GRADING_MODULES = {"grade.py", "worker.py", "pool.py", "judge.py", "audit.py", "sandbox.py", "preprocessors.py",
+GRADING_MODULES = {"grade.py", "worker.py", "cluster.py", "task.py", "judge.py", "audit.py", "sandbox.py", "preprocessors.py",
                    "submissions.py", "reports.py", "demo.py", "derive.py", "release.py", "handback.py"}
 INSTRUCTOR_SERVER_EXTENSIONS = ["nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.assignment_list",
                                 "nbgrader.server_extensions.course_list"]
