@@ -69,12 +69,13 @@ def check_workers(client, options):
 def grade_all(client, setup, tasks, on_worker=None):
     """Grade every task.NotebookTask on the cluster; yields a task.NotebookResult for each, as they finish.
 
-    The setup (with the template) goes to the workers once; a task that killed its workers too often comes
+    The setup (with the template) goes to each worker once; a task that killed its workers too often comes
     back as a result with a failure saying so. on_worker(setup, task): what grades a task on a worker
     (grade_on_worker; benchmarks/grading.py's simulated cluster gives a stand-in)."""
     if not tasks:
         return
-    shared = client.scatter(setup, broadcast=True, hash=False)
+    # a task, not scattered data: if every worker holding it dies, dask makes it again instead of failing
+    shared = client.submit(_same, setup, key=f"setup-{setup.tests[:12]}-{id(setup)}", pure=False)
     futures = {client.submit(on_worker or grade_on_worker, shared, task, pure=False,
                              key=f"grade-{task.student}-{task.notebook}-{task.key[:12]}"): task for task in tasks}
     for future in as_completed(futures):
@@ -89,6 +90,10 @@ def grade_all(client, setup, tasks, on_worker=None):
             yield NotebookResult.lost(task, f"the grader failed on this notebook ({type(error).__name__}: {error})")
         finally:
             future.release()
+
+
+def _same(value):
+    return value
 
 
 _processes = {}  # on a dask worker: {setup.tests: GradingProcess}
