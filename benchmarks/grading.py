@@ -21,6 +21,7 @@ grading on a cluster would scale.
 Medians, min-max and ratios are printed; nothing is asserted.
 """
 import argparse
+import logging
 import math
 import os
 import random
@@ -152,7 +153,7 @@ def throughput(args, tmp):
           f"({min(per_notebook):.2f}-{max(per_notebook):.2f})")
     sizes = [len((tmp / "out-inprocess" / "reports" / assignment / "feedback" / r.student /
                   f"{r.notebook}.html").read_text()) for r in result.results.values()]
-    return per_notebook, own, notebooks, statistics.median(sizes)
+    return per_notebook, own, notebooks, int(statistics.median(sizes))
 
 
 def stand_in(setup, task):
@@ -167,8 +168,8 @@ def simulate(worker_counts, per_notebook, size, tmp, tasks_per_worker=4):
     """Part 3: throughput of stand-in tasks on LocalClusters of each size, through the coordinator's loop."""
     from distributed import Client, LocalCluster
     rng = random.Random(0)
-    mean = statistics.mean(per_notebook)
-    print(f"simulated cluster: stand-in tasks of the measured per-notebook times (mean {mean:.2f} s), "
+    print(f"simulated cluster: stand-in tasks of the measured per-notebook times (mean "
+          f"{statistics.mean(per_notebook):.2f} s), "
           f"{tasks_per_worker} per worker, results of {size / 1000:.0f} kB; dask workers are threads here")
     rates = {}
     setup = GradingSetup("simulated", {}, GradingOptions(), b"", "simulated")
@@ -177,14 +178,17 @@ def simulate(worker_counts, per_notebook, size, tmp, tasks_per_worker=4):
                  for i in range(workers * tasks_per_worker)]
         out = tmp / f"simulated-{workers}"
         outputs, record = Outputs(out, out / "reports", "simulated"), RunRecord(out / "results.jsonl")
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=False, dashboard_address=None) as lc, \
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=False, dashboard_address=None,
+                          silence_logs=logging.ERROR) as lc, \
                 Client(lc) as client:
             started = time.perf_counter()
             for result in cluster.grade_all(client, setup, tasks, on_worker=stand_in):
                 outputs.write(result)
                 record.add(result)
             elapsed = time.perf_counter() - started
-        rate, ideal = len(tasks) / elapsed, workers / mean
+        # the ideal: every worker busy all the time with these very tasks
+        ideal = len(tasks) / (sum(float(t.files["seconds"]) for t in tasks) / workers)
+        rate = len(tasks) / elapsed
         rates[workers] = rate
         print(f"  {workers:3d} workers: {rate * 60:7.1f} notebooks/min, {rate / ideal:5.1%} of the ideal "
               f"{ideal * 60:.0f}/min")
