@@ -215,8 +215,25 @@ def test_the_gradebook_on_postgresql(course, local, tmp_path):
         command = [c for c in formgrader.lab_command(folder) if c != "--ServerApp.default_url=/formgrader"]
         with running_server([*command], cwd=folder, env=formgrader.lab_environment(course),
                             log_path=tmp_path / "lab.log") as (url, token):
-            with urllib.request.urlopen(f"{url}/formgrader/api/submissions/{ASSIGNMENT}?token={token}",
-                                        timeout=60) as response:
-                listed = json.load(response)
-        assert sorted(s["student"] for s in listed) == [f"student{i}" for i in range(STUDENTS)]
-        assert all(s["autograded"] for s in listed)
+            def api(path, body=None):
+                request = urllib.request.Request(f"{url}/formgrader/api/{path}", headers={
+                    "Authorization": f"token {token}"}, method="PUT" if body else "GET",
+                    data=json.dumps(body).encode() if body else None)
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    return json.load(response)
+
+            listed = api(f"submissions/{ASSIGNMENT}")
+            assert sorted(s["student"] for s in listed) == [f"student{i}" for i in range(STUDENTS)]
+            assert all(s["autograded"] for s in listed)
+            # a TA grades student0's written answer, as formgrader's page does
+            notebook = next(n for n in api(f"submitted_notebooks/{ASSIGNMENT}/squares") if n["student"] == "student0")
+            written = next(g for g in api(f"grades?submission_id={notebook['id']}") if g["name"] == "q3_written")
+            assert api(f"grade/{written['id']}", {"manual_score": 1})["manual_score"] == 1
+
+        handed = subprocess.run([sys.executable, "-m", "autograder", "handback", ASSIGNMENT, "--course-root",
+                                 str(course), "--output", str(out), "--no-pdf"], env=ENV, capture_output=True,
+                                text=True, timeout=600)
+        assert handed.returncode == 0, handed.stderr[-3000:]
+        with open(out / "reports" / ASSIGNMENT / "grades.csv") as handle:
+            rows = {row["student"]: row for row in csv.DictReader(handle)}
+        assert rows["student0"]["q3"] == "1" and rows["student2"]["q3"] == "pending"
