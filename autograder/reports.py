@@ -4,8 +4,10 @@ reports/<assignment>/
     grades.csv                one row per student: student, one column per question (points, or "pending"
                               for a written answer no person has graded yet), total, pending questions
     status.txt                one line per student, in words: "ok" or what went wrong and what was done
-    summary.md                class statistics per question, the plot, every student's total and status
+    summary.md                class statistics per question, the plot, the item analysis (item_analysis.py),
+                              every student's total and status
     score_distribution.png    histograms of the points per question and of the totals
+    item_analysis.png         per question: full, partial, zero and pending scores; difficulty and discrimination
     run.json                  the gradebook file or URL given to grading (none: the course's), what grading
                               found, and how many notebooks it graded or kept unchanged: the hand-back reads it
     results.jsonl             every notebook's result as graded (grade.py's RunRecord: what a re-run keeps)
@@ -27,6 +29,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
 
+from autograder import item_analysis  # noqa: E402
 from autograder.course import question_id, without_password  # noqa: E402
 
 
@@ -121,12 +124,15 @@ def plot_distribution(asg, rows, path):
     plt.close(fig)
 
 
-def write(reports_dir, asg, db_url, status, unmatched, gradebook=None, counts=None):
-    """Write grades.csv, status.txt, summary.md, score_distribution.png and run.json from the gradebook at
-    db_url; returns the grade table rows. status: {student: status line}; unmatched: [(path, reason)];
-    gradebook: the gradebook file or database URL grading was told to use, if not the course's own
-    (recorded in run.json, without a password); counts: {"graded": n, "reused": m} of the grading run."""
+def write(reports_dir, asg, db_url, status, unmatched, gradebook=None, counts=None, autograded=None):
+    """Write grades.csv, status.txt, summary.md, score_distribution.png, item_analysis.png and run.json from
+    the gradebook at db_url; returns the grade table rows. status: {student: status line}; unmatched:
+    [(path, reason)]; gradebook: the gradebook file or database URL grading was told to use, if not the
+    course's own (recorded in run.json, without a password); counts: {"graded": n, "reused": m} of the grading
+    run; autograded: the folder of graded notebooks (default: autograded/ beside reports/, where grading
+    writes it), read for the messages of failed hidden tests."""
     reports_dir = Path(reports_dir)
+    autograded = Path(autograded) if autograded else reports_dir.parent.parent / "autograded"
     reports_dir.mkdir(parents=True, exist_ok=True)
     rows = grade_table(asg, db_url, status)
     with open(reports_dir / "grades.csv", "w", newline="") as handle:
@@ -143,9 +149,15 @@ def write(reports_dir, asg, db_url, status, unmatched, gradebook=None, counts=No
     if counts is not None:
         run["notebooks"] = counts
     (reports_dir / "run.json").write_text(json.dumps(run, indent=1))
+    items = []
     if rows:
         plot_distribution(asg, rows, reports_dir / "score_distribution.png")
-    (reports_dir / "summary.md").write_text(summary(asg, rows, status, unmatched))
+        analysis = item_analysis.analyse(asg.max_points(), rows)
+        item_analysis.plot(analysis, reports_dir / "item_analysis.png",
+                           f"Item analysis: {asg.name} ({_count(len(rows), 'student')})")
+        failures = item_analysis.hidden_test_failures(asg, db_url, [row["student"] for row in rows], autograded)
+        items = item_analysis.markdown(analysis, failures, len(rows))
+    (reports_dir / "summary.md").write_text(summary(asg, rows, status, unmatched, items))
     return rows
 
 
@@ -155,8 +167,8 @@ def read_run(reports_dir):
     return run["gradebook"], run["status"], [tuple(entry) for entry in run["unmatched"]]
 
 
-def summary(asg, rows, status, unmatched):
-    """The summary page (markdown)."""
+def summary(asg, rows, status, unmatched, items=()):
+    """The summary page (markdown); items: the item-analysis section's lines (item_analysis.markdown)."""
     maxima = asg.max_points()
     total = sum(maxima.values())
     lines = [f"# {asg.name}: grading summary", "",
@@ -178,6 +190,7 @@ def summary(asg, rows, status, unmatched):
                   f"\"{PENDING}\" and counted 0 in the totals until graded, and tests withheld for review, whose "
                   "autograded points count until then). After grading them, hand back: "
                   f"`python -m autograder handback {asg.name}`.", ""]
+    lines += items
     lines += ["## Students", "", f"| student | total (of {total:g}) | pending | status |", "|---|---|---|---|"]
     lines += [f"| {row['student']} | {row['total']:g} | {' '.join(row['pending'])} | {status[row['student']]} |"
               for row in rows]
