@@ -7,6 +7,7 @@
     python -m autograder demo                         build release/ and grade the demo class in demo/
     python -m autograder validate NOTEBOOK            each question: passed, failed with its hint, or not answered
     python -m autograder feedback-pdf FEEDBACK [OUT]  turn feedback HTML pages into PDFs (offline)
+    python -m autograder export ASSIGNMENT --format canvas|moodle|csv --roster ROSTER   grades for the LMS
 """
 import argparse
 import sys
@@ -116,6 +117,25 @@ def main(argv=None):
     pdf.add_argument("feedback", help="folder of feedback pages, e.g. reports/01_gradient_descent/feedback")
     pdf.add_argument("out", nargs="?", default=None, help="where the PDFs go (default: FEEDBACK-pdf beside it)")
 
+    exp = commands.add_parser("export", help="the gradebook's totals as Canvas's or Moodle's grade import file",
+                              description=export_doc(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    exp.add_argument("assignment", help="assignment name (a folder in source/)")
+    exp.add_argument("--format", required=True, choices=["canvas", "moodle", "csv"],
+                     help="canvas: Canvas's Gradebook CSV; moodle: Moodle's CSV grade import; csv: a plain table")
+    exp.add_argument("--roster", default=None,
+                     help="CSV file with the columns student_id, name, email, lms_id (needed for canvas and moodle)")
+    exp.add_argument("--output", default=None,
+                     help="the file to write (default: reports/ASSIGNMENT/FORMAT-grades.csv in the course root)")
+    exp.add_argument("--course-root", default=str(release.COURSE_ROOT), help="course folder with nbgrader_config.py (default: this course)")
+    add_gradebook_option(exp, "the one grading used, else the course's db_url")
+    exp.add_argument("--column", default=None,
+                     help="the assignment's column header (default: the assignment's name; Canvas: an existing "
+                          "assignment as Canvas names it, e.g. \"Digits (12345)\")")
+    exp.add_argument("--moodle-key", choices=["email", "idnumber"], default="email",
+                     help="how Moodle finds the student: the roster's email (default) or its lms_id as ID number")
+    exp.add_argument("--allow-pending", action="store_true",
+                     help="export even while answers wait for a person (their totals so far; named on stderr)")
+
     args = parser.parse_args(argv)
     problem = problem_with(args)
     if problem:
@@ -144,10 +164,15 @@ def handback_doc():
     return handback.__doc__
 
 
+def export_doc():
+    from autograder import export
+    return export.__doc__
+
+
 def problem_with(args):
     """What is wrong with the command line's paths and names, in words, or None."""
     from pathlib import Path
-    if args.command in ("grade", "handback"):
+    if args.command in ("grade", "handback", "export"):
         root = Path(args.course_root)
         if not (root / "source").is_dir():
             return f"{root} is not a course folder (it has no source/ folder)"
@@ -157,6 +182,13 @@ def problem_with(args):
                    + (", ".join(names) or "none")
         if args.command == "grade" and not Path(args.submissions).exists():
             return f"{args.submissions} does not exist (give a folder of submissions or an LMS zip)"
+    if args.command == "export":
+        if args.format != "csv" and not args.roster:
+            return f"--format {args.format} needs --roster ROSTER: a CSV file with the columns student_id, name, " \
+                   "email, lms_id (python -m autograder export --help)"
+        if args.roster and not Path(args.roster).is_file():
+            return f"{args.roster} is not a file (give the roster: a CSV file with the columns student_id, name, " \
+                   "email, lms_id)"
     if args.command == "formgrader" and not Path(args.folder).is_dir():
         return f"{args.folder} is not a folder (give where grading wrote gradebook.db, for example build/demo)"
     if args.command == "validate" and not Path(args.notebook).is_file():
@@ -222,7 +254,51 @@ def run(args):
         out = Path(args.out) if args.out else feedback.with_name(feedback.name + "-pdf")
         pdfs = feedback_to_pdf(feedback, out)
         print(f"{len(pdfs)} PDFs in {out}")
+    elif args.command == "export":
+        return export_grades(args)
     return 0
+
+
+def export_grades(args):
+    """The export command: writes the file and names on stderr whom it leaves out. Exit status 0: everyone
+    is in the file; 1: written, but students are left out (named); 2: nothing written (said why)."""
+    from pathlib import Path
+
+    from autograder import export, reports
+    from autograder.course import Assignment, gradebook_url, load_config, without_password
+    command = "python -m autograder export"
+    root = Path(args.course_root).resolve()
+    asg = Assignment.read(root, args.assignment)
+    reports_dir = root / "reports" / args.assignment
+    used = reports.read_run(reports_dir)[0] if (reports_dir / "run.json").exists() else None
+    db_url = gradebook_url(load_config(root), root, args.gradebook or used)
+    if db_url.startswith("sqlite:///") and not Path(db_url[len("sqlite:///"):]).is_file():
+        print(f"{command}: there is no gradebook at {db_url[len('sqlite:///'):]} (grade {args.assignment} first, "
+              "or give --gradebook FILE or --db URL)", file=sys.stderr)
+        return 2
+    try:
+        roster = export.read_roster(args.roster) if args.roster else None
+    except export.RosterError as error:
+        print(f"{command}: {error}", file=sys.stderr)
+        return 2
+    if not export.graded_students(db_url, args.assignment):
+        print(f"{command}: the gradebook ({without_password(db_url)}) has no graded submission of "
+              f"{args.assignment}; nothing written", file=sys.stderr)
+        return 2
+    result = export.export(asg, db_url, roster, args.format, column=args.column, moodle_key=args.moodle_key)
+    if result.pending:
+        print(f"{command}: {export.pending_words(result.pending, args.assignment, args.allow_pending)}",
+              file=sys.stderr)
+        if not args.allow_pending:
+            return 2
+    output = Path(args.output) if args.output else reports_dir / f"{args.format}-grades.csv"
+    export.write(output, result.lines)
+    students = len(result.lines) - (2 if args.format == "canvas" else 1)
+    print(f"{args.assignment}: the totals of {students} student{'' if students == 1 else 's'} for "
+          f"{args.format} in {output}")
+    for sentence in result.problems():
+        print(f"{command}: {sentence}", file=sys.stderr)
+    return 1 if result.problems() else 0
 
 
 if __name__ == "__main__":
