@@ -24,6 +24,8 @@ Modules, one job each:
     sandbox.py        the kernel's launcher (a jupyter_client provisioner): bubblewrap allow-list and limits
     kernels/          the grading kernel spec, which names the provisioner
     reports.py        grades.csv, status.txt, summary.md and the score plot
+    item_analysis.py  per question: difficulty, discrimination, full/partial/zero, hidden tests failed most
+    export.py         the totals as Canvas's or Moodle's grade import file (python -m autograder export)
     course.py         the course's nbgrader configuration and an assignment's questions
     demo.py, derive.py   the demo class and the submissions derived from source/ and release/ (tests too)
 """
