@@ -258,7 +258,8 @@ def markdown(items, failures, students, image="item_analysis.png", most=5):
                      f"{test.points:g} {unit}): failed by {test.failed} of {test.of} students. They saw:")
         lines += [f"  - {count} × {_quoted(text)}" for text, count in test.messages[:3]]
         if len(test.messages) > 3:
-            lines.append(f"  - and {len(test.messages) - 3} other messages")
+            others = len(test.messages) - 3
+            lines.append(f"  - and {others} other message{'' if others == 1 else 's'}")
     lines.append("")
     return lines
 
