@@ -183,7 +183,7 @@ def shown_message(output):
 def plot(items, path, title):
     """Save item_analysis.png: per question, the students with full, partial, zero and pending scores
     (stacked bars), and each question's difficulty against its discrimination."""
-    fig, (bars, scatter) = plt.subplots(1, 2, figsize=(12, max(3.5, 0.45 * len(items) + 1.5)))
+    fig, (bars, scatter) = plt.subplots(1, 2, figsize=(12, max(4.5, 0.45 * len(items) + 2)))
     names = [item.question for item in items][::-1]  # first question on top
     left = [0] * len(items)
     for label, colour, counts in (("full marks", "tab:green", [i.full for i in items]),
@@ -197,7 +197,7 @@ def plot(items, path, title):
     bars.set_xlabel("students")
     bars.set_ylabel("question")
     bars.set_title("Scores per question")
-    bars.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=4, fontsize="small", frameon=False)
+    bars.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=4, fontsize="small", frameon=False)
 
     scatter.axhspan(-1, 0.2, color="tab:red", alpha=0.07)
     scatter.axhline(0, color="grey", linewidth=0.8)
@@ -216,7 +216,7 @@ def plot(items, path, title):
     scatter.set_xlim(-0.05, 1.05)
     scatter.set_ylim(-1.05, 1.05)
     scatter.set_xlabel("difficulty (mean score / max points; 1 = everyone got everything)")
-    scatter.set_ylabel("discrimination (correlation with the rest)")
+    scatter.set_ylabel("discrimination (r with the rest)")
     scatter.set_title("Difficulty and discrimination")
     fig.suptitle(title)
     fig.tight_layout()
