@@ -7,7 +7,7 @@ from utils.data import load_digits, logic_gate
 from utils.gradcheck import numerical_gradient, rel_error
 from utils.layers import Linear, ReLU, Sigmoid, Tanh
 from utils.losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
-from utils.net import Net, accuracy, fit, make_mlp
+from utils.net import Net, accuracy, evaluate, fit, make_mlp
 from utils.optim import Adagrad, Adam, Constant, Momentum, RMSprop
 
 # Any warning from utils is a bug: numerically sound code never warns a student.
@@ -114,6 +114,8 @@ def test_fit_rejects_unknown_keywords():
     x, y = logic_gate("OR")
     with pytest.raises(TypeError):
         fit(make_mlp([2, 1]), x, y, MeanSquaredError(), learning_rate=0.1)
+    with pytest.raises(TypeError):  # History's accuracies are accuracies: another measure comes from evaluate
+        fit(make_mlp([2, 1]), x, y, MeanSquaredError(), metric=accuracy)
 
 
 def test_validation_history_and_accuracy_rule():
@@ -123,6 +125,16 @@ def test_validation_history_and_accuracy_rule():
     history = fit(make_mlp([2, 1]), x, y, MeanSquaredError(), epochs=3, x_val=x, y_val=y, progress=False)
     assert len(history.val_loss) == len(history.val_accuracy) == 3
     assert history.val_loss == history.train_loss
+
+
+def test_evaluate_gives_the_loss_per_sample_and_any_metric():
+    net = make_mlp([2, 1], seed=0)
+    x, y = logic_gate("AND")
+    y_pred = net.predict(x)
+    loss, acc = evaluate(net, MeanSquaredError(), x, y)
+    assert loss == MeanSquaredError().value(y_pred, y) / 4 and acc == accuracy(y_pred, y)
+    assert evaluate(net, MeanSquaredError(), x, y, metric=lambda p, t: float(np.max(np.abs(p - t)))) == (
+        loss, float(np.max(np.abs(y_pred - y))))
 
 
 def test_not_measuring_the_training_set_changes_no_parameter():

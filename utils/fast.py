@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 
 import utils.net
 from utils.layers import Linear
-from utils.net import Net, accuracy, make_mlp
+from utils.net import Net, make_mlp
 from utils.search import GridResult
 
 # Controls the number of threads of numpy's BLAS (the library behind @). The matrices of a minibatch are
@@ -34,7 +34,7 @@ THREADS = min(2, os.cpu_count() or 1)
 
 
 def fit(net, x, y, loss, epochs=10, batch_size=32, eta=0.01, lmbda=0.0, optimizer=None,
-        x_val=None, y_val=None, seed=0, progress=True, metric=accuracy, record_train=True, dtype=np.float64):
+        x_val=None, y_val=None, seed=0, progress=True, record_train=True, dtype=np.float64):
     """`utils.net.fit`, faster: the same arguments and, to the bit, the same trained parameters and History.
 
     It runs fit's own loop (read it there) with two changes that trade readability for time:
@@ -52,7 +52,7 @@ def fit(net, x, y, loss, epochs=10, batch_size=32, eta=0.01, lmbda=0.0, optimize
     with BLAS.limit(limits=1, user_api="blas"):
         return utils.net.fit(_TrainingNet(net), x, y, loss, epochs=epochs, batch_size=batch_size, eta=eta,
                              lmbda=lmbda, optimizer=optimizer, x_val=x_val, y_val=y_val, seed=seed,
-                             progress=progress, metric=metric, record_train=record_train)
+                             progress=progress, record_train=record_train)
 
 
 class _TrainingNet(Net):

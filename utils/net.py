@@ -110,7 +110,7 @@ def evaluate(net, loss, x, y, metric=accuracy):
 
 
 def fit(net, x, y, loss, epochs=10, batch_size=32, eta=0.01, lmbda=0.0, optimizer=None,
-        x_val=None, y_val=None, seed=0, progress=True, metric=accuracy, record_train=True):
+        x_val=None, y_val=None, seed=0, progress=True, record_train=True):
     """Train `net` by minibatch gradient descent and return its History.
 
     x: inputs, shape (N, D_in); y: targets, shape (N, K); loss: a loss from `utils.losses`.
@@ -118,10 +118,11 @@ def fit(net, x, y, loss, epochs=10, batch_size=32, eta=0.01, lmbda=0.0, optimize
     `batch_size`. Each minibatch: forward, loss gradient (summed over the batch), backward, add lmbda * W
     to the weight gradients (L2 on weights, not biases), and let the optimiser (default: Constant(eta))
     change the parameters. x_val, y_val: optional validation data, measured after every epoch.
-    record_train: measure the loss and metric on (x, y) after every epoch too, for learning curves. That is
+    record_train: measure the loss and accuracy on (x, y) after every epoch too, for learning curves. That is
     a full forward pass over the training set, about a third of the time of a digits epoch; with False, History's
     train lists stay empty and training is faster (grid searches, benchmarks). The parameters are the same.
     A run whose parameters overflow stops and is marked in `History.diverged`: no warning is raised.
+    For another measure than accuracy (R², say), compute it from `net.predict` after training, or with `evaluate`.
     This is the loop to read; `utils.fast.fit` trains the same way, to the bit, a little faster.
     """
     if optimizer is None:
@@ -147,29 +148,29 @@ def fit(net, x, y, loss, epochs=10, batch_size=32, eta=0.01, lmbda=0.0, optimize
             if not all(np.isfinite(param).all() for param in net.parameters()):
                 history.diverged = epoch
                 break
-            _record(history, net, loss, metric, x if record_train else None, y, x_val, y_val)
+            _record(history, net, loss, x if record_train else None, y, x_val, y_val)
             _show_progress(bar, history)
     bar.close()
     return history
 
 
-def _record(history, net, loss, metric, x, y, x_val, y_val):
-    """Append one epoch's measurements to history; x is None when the training set is not measured."""
+def _record(history, net, loss, x, y, x_val, y_val):
+    """Append one epoch's loss and accuracy to history; x is None when the training set is not measured."""
     if x is not None:
-        train_loss, train_metric = evaluate(net, loss, x, y, metric)
+        train_loss, train_accuracy = evaluate(net, loss, x, y)
         history.train_loss.append(train_loss)
-        history.train_accuracy.append(train_metric)
+        history.train_accuracy.append(train_accuracy)
     if x_val is not None:
-        val_loss, val_metric = evaluate(net, loss, x_val, y_val, metric)
+        val_loss, val_accuracy = evaluate(net, loss, x_val, y_val)
         history.val_loss.append(val_loss)
-        history.val_accuracy.append(val_metric)
+        history.val_accuracy.append(val_accuracy)
 
 
 def _show_progress(bar, history):
-    """The latest training (or else validation) loss and metric, next to the progress bar."""
-    for losses, metrics in [(history.train_loss, history.train_accuracy),
-                            (history.val_loss, history.val_accuracy)]:
+    """The latest training (or else validation) loss and accuracy, next to the progress bar."""
+    for losses, accuracies in [(history.train_loss, history.train_accuracy),
+                               (history.val_loss, history.val_accuracy)]:
         if losses:
             # refresh=False: the bar redraws at its own pace, not once per epoch (slow in a notebook).
-            bar.set_postfix(loss=f"{losses[-1]:.4f}", acc=f"{metrics[-1]:.3f}", refresh=False)
+            bar.set_postfix(loss=f"{losses[-1]:.4f}", acc=f"{accuracies[-1]:.3f}", refresh=False)
             return
