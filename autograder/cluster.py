@@ -15,8 +15,10 @@ On each dask worker, notebooks are graded in a `GradingProcess` of its own (work
 kills and replaces when a notebook overruns its deadline (options.worker_deadline): a hung nbgrader costs only
 its notebook, and the dask worker stays responsive. A dask worker that dies (killed, out of memory) has its
 task retried by the scheduler on another worker; a notebook that stopped `allowed-failures` + 1 workers
-(dask's setting, 3 by default) is reported as such and costs only itself.
+(dask's setting, 3 by default) is graded once more, alone, and reported as such if it stops workers again:
+it costs only itself.
 """
+import functools
 import logging
 import multiprocessing
 import os
@@ -40,7 +42,8 @@ def connect(options):
             yield client
         return
     workers = options.workers or os.cpu_count() or 1
-    with _ignoring_ctrl_c():  # the workers inherit it: Ctrl-C stops this process, which stops them quietly
+    # the workers inherit SIG_IGN: Ctrl-C stops this process, which stops them quietly
+    with _ignoring_ctrl_c():
         local = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
                              dashboard_address=None, silence_logs=logging.ERROR)
     with local, Client(local) as client:
@@ -69,27 +72,61 @@ def check_workers(client, options):
 def grade_all(client, setup, tasks, on_worker=None):
     """Grade every task.NotebookTask on the cluster; yields a task.NotebookResult for each, as they finish.
 
-    The setup (with the template) goes to each worker once; a task that killed its workers too often comes
-    back as a result with a failure saying so. on_worker(setup, task): what grades a task on a worker
-    (grade_on_worker; benchmarks/grading.py's simulated cluster gives a stand-in)."""
+    The setup (with the template) goes to each worker once, and there are never more notebooks on the cluster
+    than its workers have threads. When a worker dies, dask blames every notebook it held, and retries them;
+    a notebook blamed too often (KilledWorker) is graded once more at the end, alone on the cluster, so that
+    the blame is exact: only a notebook that stops its workers then too is reported, with a failure saying so.
+    on_worker(setup, task): what grades a task on a worker (grade_on_worker; benchmarks/grading.py's simulated
+    cluster gives a stand-in)."""
     if not tasks:
         return
     # a task, not scattered data: if every worker holding it dies, dask makes it again instead of failing
     shared = client.submit(_same, setup, key=f"setup-{setup.tests[:12]}-{id(setup)}", pure=False)
-    futures = {client.submit(on_worker or grade_on_worker, shared, task, pure=False,
-                             key=f"grade-{task.student}-{task.notebook}-{task.key[:12]}"): task for task in tasks}
-    for future in as_completed(futures):
-        task = futures.pop(future)
-        try:
-            yield future.result()
-        except KilledWorker:
+    submit = functools.partial(_submit, client, on_worker or grade_on_worker, shared)
+    waiting, running, suspects = list(reversed(tasks)), {}, []
+    finished = as_completed()
+
+    def submit_while_threads_are_free():
+        threads = max(1, sum(client.nthreads().values()))  # read again each time: workers come and go
+        while waiting and len(running) < threads:
+            task = waiting.pop()
+            future = submit(task, "")
+            running[future] = task
+            finished.add(future)
+
+    submit_while_threads_are_free()
+    for future in finished:
+        task = running.pop(future)
+        result = _result(future, task)
+        if result is None:
+            suspects.append(task)
+        else:
+            yield result
+        submit_while_threads_are_free()
+    for task in suspects:
+        result = _result(submit(task, "-alone"), task)
+        if result is None:
             allowed = dask.config.get("distributed.scheduler.allowed-failures")
-            yield NotebookResult.lost(task, f"grading this notebook stopped {allowed + 1} grading workers "
-                                            "(each was replaced, and the notebook tried again on another)")
-        except Exception as error:  # the task itself failed outside the grading process
-            yield NotebookResult.lost(task, f"the grader failed on this notebook ({type(error).__name__}: {error})")
-        finally:
-            future.release()
+            result = NotebookResult.lost(task, f"grading this notebook stopped {allowed + 1} grading workers, "
+                                               "also when it was graded alone (each worker was replaced)")
+        yield result
+
+
+def _submit(client, on_worker, shared, task, suffix):
+    return client.submit(on_worker, shared, task, pure=False,
+                         key=f"grade-{task.student}-{task.notebook}-{task.key[:12]}{suffix}")
+
+
+def _result(future, task):
+    """The future's NotebookResult; None when dask gave up on it because its workers kept dying."""
+    try:
+        return future.result()
+    except KilledWorker:
+        return None
+    except Exception as error:  # the task itself failed outside the grading process
+        return NotebookResult.lost(task, f"the grader failed on this notebook ({type(error).__name__}: {error})")
+    finally:
+        future.release()
 
 
 def _same(value):

@@ -46,7 +46,7 @@ class SoftmaxCrossEntropy:
 
     def gradient(self, z, y_true):
         # softmax(z) - Y in one buffer: exp(z - max), normalised, minus Y. The classes are the last axis,
-        # so a stack of networks' logits, shape (G, N, C), works too (utils.search trains grids that way).
+        # so a stack of networks' logits, shape (G, N, C), works too (utils.fast trains grids that way).
         p = np.exp(z - z.max(axis=-1, keepdims=True))
         p /= p.sum(axis=-1, keepdims=True)
         p -= y_true
