@@ -218,8 +218,14 @@ def main():
                         help="a git revision with the autograder's own process pool, measured too (e.g. 6462809)")
     parser.add_argument("--simulate", default="1,2,4,8,16,32,64",
                         help="worker counts of the simulated cluster ('' to skip)")
+    parser.add_argument("--simulate-only", default=None, metavar="SECONDS,...",
+                        help="skip parts 1 and 2: simulate with these per-notebook times (results of 640 kB)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
+        if args.simulate_only:
+            simulate([int(n) for n in args.simulate.split(",")],
+                     [float(t) for t in args.simulate_only.split(",")], 640_000, Path(tmp))
+            return
         per_notebook, own, notebooks, size = throughput(args, Path(tmp))
         if args.simulate:
             rates = simulate([int(n) for n in args.simulate.split(",")], per_notebook, size, Path(tmp))
