@@ -164,13 +164,14 @@ def stand_in(setup, task):
                           autograded="x" * int(task.files["size"]), feedback="x" * int(task.files["size"]), log="")
 
 
-def simulate(worker_counts, per_notebook, size, tmp, tasks_per_worker=4):
+def simulate(worker_counts, per_notebook, size, tmp, tasks_per_worker=4, processes=False):
     """Part 3: throughput of stand-in tasks on LocalClusters of each size, through the coordinator's loop."""
     from distributed import Client, LocalCluster
     rng = random.Random(0)
     print(f"simulated cluster: stand-in tasks of the measured per-notebook times (mean "
           f"{statistics.mean(per_notebook):.2f} s), "
-          f"{tasks_per_worker} per worker, results of {size / 1000:.0f} kB; dask workers are threads here")
+          f"{tasks_per_worker} per worker, results of {size / 1000:.0f} kB; dask workers are "
+          f"{'processes' if processes else 'threads of this process'}")
     rates = {}
     setup = GradingSetup("simulated", {}, GradingOptions(), b"", "simulated")
     for workers in worker_counts:
@@ -178,7 +179,7 @@ def simulate(worker_counts, per_notebook, size, tmp, tasks_per_worker=4):
                  for i in range(workers * tasks_per_worker)]
         out = tmp / f"simulated-{workers}"
         outputs, record = Outputs(out, out / "reports", "simulated"), RunRecord(out / "results.jsonl")
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=False, dashboard_address=None,
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=None,
                           silence_logs=logging.ERROR) as lc, \
                 Client(lc) as client:
             started = time.perf_counter()
@@ -218,17 +219,21 @@ def main():
                         help="a git revision with the autograder's own process pool, measured too (e.g. 6462809)")
     parser.add_argument("--simulate", default="1,2,4,8,16,32,64",
                         help="worker counts of the simulated cluster ('' to skip)")
+    parser.add_argument("--simulate-processes", action="store_true",
+                        help="the simulated cluster's workers as processes (as on a real cluster), not threads")
     parser.add_argument("--simulate-only", default=None, metavar="SECONDS,...",
                         help="skip parts 1 and 2: simulate with these per-notebook times (results of 640 kB)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.simulate_only:
             simulate([int(n) for n in args.simulate.split(",")],
-                     [float(t) for t in args.simulate_only.split(",")], 640_000, Path(tmp))
+                     [float(t) for t in args.simulate_only.split(",")], 640_000, Path(tmp),
+                     processes=args.simulate_processes)
             return
         per_notebook, own, notebooks, size = throughput(args, Path(tmp))
         if args.simulate:
-            rates = simulate([int(n) for n in args.simulate.split(",")], per_notebook, size, Path(tmp))
+            rates = simulate([int(n) for n in args.simulate.split(",")], per_notebook, size, Path(tmp),
+                             processes=args.simulate_processes)
             term_estimate(rates, own, notebooks)
 
 
