@@ -31,7 +31,7 @@ ASSIGNMENT = "01_gradient_descent"  # the quickest to run (a few seconds)
 NOTEBOOK = f"{ASSIGNMENT}/gradient_descent.ipynb"
 WRONG = "q1"  # the question the wrong answer gets wrong; no other question uses its code
 # The mistake: climb the gradient instead of descending it.
-DESCENT = "x - step_size * df_dx(x, y), y - step_size * df_dy(x, y)"
+DESCENT = "x - eta * df_dx(x, y), y - eta * df_dy(x, y)"
 
 
 def course_config():
