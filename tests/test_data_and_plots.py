@@ -1,4 +1,7 @@
 """The data sets have the sizes the course quotes, and every figure is titled with labelled axes."""
+import subprocess
+import sys
+
 import matplotlib
 import numpy as np
 import pytest
@@ -22,6 +25,21 @@ def pdf_points(fig, fontsize):
 def drawn(fig):
     fig.canvas.draw()
     return fig.canvas.get_renderer()
+
+
+@pytest.mark.parametrize("module, heavy", [
+    ("utils", {"sklearn", "seaborn", "pandas", "matplotlib"}),
+    ("utils.plots", {"sklearn", "seaborn", "pandas"}),
+])
+def test_importing_utils_leaves_the_heavy_libraries_for_the_functions_that_use_them(module, heavy):
+    """Every notebook, and every graded kernel, imports utils: scikit-learn, seaborn and pandas cost about
+    2 s to import and are loaded only by the digits loaders and the heatmap (the time: benchmarks/grading.py)."""
+    code = f"import sys, {module}; print(sorted(m for m in sys.modules if m.split('.')[0] in {sorted(heavy)!r}))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]", f"import {module} loads {loaded.strip()}"
+    x_train = subprocess.run([sys.executable, "-c", "import utils; print(utils.load_digits()[0].shape)"],
+                             capture_output=True, text=True, check=True).stdout
+    assert x_train.strip() == "(1437, 64)"  # the loaders still find scikit-learn when they need it
 
 
 def test_digits_split_sizes_scaling_and_one_hot():

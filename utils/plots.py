@@ -3,7 +3,6 @@ so a notebook can add to the figure and a test can read the data behind it.
 """
 import matplotlib.pyplot as plt
 import numpy as np
-import seaborn as sns
 
 
 def _axes(ax):
@@ -82,6 +81,8 @@ def plot_accuracy_heatmap(accuracy, etas, lmbdas, title="Validation Accuracy", a
     A 7 x 7 grid stays legible in a PDF at about 7 x 6 inches (the size of a new figure): draw two
     heatmaps one above the other (plt.subplots(2, 1, figsize=(7, 11))), not side by side.
     """
+    import seaborn as sns  # here, not at the top: seaborn brings pandas (about 1 s), and only heatmaps need it
+
     if ax is None:
         ax = plt.subplots(figsize=(7, 6), layout="constrained")[1]
     accuracy = np.asarray(accuracy, dtype=float)
