@@ -13,6 +13,7 @@ Where things go (course root by default):
     autograded/<student>/<assignment>/   the graded notebooks
     reports/<assignment>/                grades.csv, status.txt, summary.md, score_distribution.png,
                                          feedback/<student>/<notebook>.html, logs/<student>/<notebook>.log
+    .autograder-cache/<assignment>/      the workers' template course folder, kept while the tests are the same
 """
 import json
 import os
@@ -24,6 +25,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbgrader
 from nbgrader.api import Gradebook
 from nbgrader.converters import GenerateAssignment
 from nbgrader.coursedir import CourseDirectory
@@ -37,6 +39,8 @@ from autograder.options import GradingOptions, SandboxUnavailable
 from autograder.release import COURSE_ROOT, nbgrader_path
 from autograder.task import GradingSetup, NotebookResult, NotebookTask, archive, tests_digest
 from autograder.worker import run_converter
+
+CACHE = ".autograder-cache"  # under the output folder: what a run keeps for the next one (see _template)
 
 
 @dataclass
@@ -88,9 +92,9 @@ def _grade(assignment, source, course_root, gradebook, output, reports_dir, opti
             cluster.check_workers(client, options)
             imported = submissions.collect(source, assignment, asg.notebooks, work / "imported")
             started = time.perf_counter()
-            setup = GradingSetup(assignment, config, options, archive(_template(course_root, asg, config,
-                                                                                  work / "template", db_url)),
-                                 tests)
+            template = _template(asg, config, tests, output / CACHE / assignment, work)
+            _register(asg, config, work, db_url)
+            setup = GradingSetup(assignment, config, options, template, tests)
             result_seconds = {"template": time.perf_counter() - started, "results": 0.0}
             result = ClassResult(asg, imported, reports_dir=reports_dir)
             outputs = Outputs(output, reports_dir, assignment)
@@ -211,27 +215,51 @@ class RunRecord:
         self.results = dict(results)
 
 
-def _template(course_root, asg, config, template, db_url):
-    """A private course folder with source/ and release/ of the assignment and a gradebook holding it.
+def _template(asg, config, tests, cache, work):
+    """The workers' private course folder (task.GradingSetup.template), as a tar archive: source/ and release/
+    of the assignment and a gradebook holding its cells (with the hidden tests).
 
-    nbgrader's GenerateAssignment writes the release notebooks and records the assignment's cells (with the
-    hidden tests) in a gradebook; it is run once for the workers' gradebook and once for the course's.
+    Creating a new gradebook costs nbgrader about 2.5 s (its alembic migrations), so the archive is kept in
+    cache/, keyed by the tests (task.tests_digest) and nbgrader's version, and made again only when they change.
     """
-    shutil.copytree(asg.source_dir, template / "source" / asg.name)
-    for url in (f"sqlite:///{template / 'gradebook.db'}", db_url):
-        c = Config()
-        c.merge(config)
-        c.CourseDirectory.root = str(template)
-        c.CourseDirectory.source_directory, c.CourseDirectory.release_directory = "source", "release"
-        c.CourseDirectory.db_url = url
-        coursedir = CourseDirectory(config=c)
-        coursedir.assignment_id = asg.name
-        converter = GenerateAssignment(coursedir=coursedir, config=c)
-        converter.force = True
-        ok, log = run_converter(converter)
-        if not ok:
-            raise RuntimeError(f"nbgrader generate_assignment {asg.name} failed:\n{log}")
-    return template
+    cached = cache / f"template-{tests}-nbgrader-{nbgrader.__version__}.tar"
+    if cached.is_file():
+        return cached.read_bytes()
+    folder = work / "template"
+    shutil.copytree(asg.source_dir, folder / "source" / asg.name)
+    _generate_assignment(asg, config, folder, f"sqlite:///{folder / 'gradebook.db'}")
+    data = archive(folder)
+    cache.mkdir(parents=True, exist_ok=True)
+    for old in cache.glob("template-*.tar"):
+        old.unlink()
+    partial = cached.with_suffix(".partial")
+    partial.write_bytes(data)
+    os.replace(partial, cached)  # a run stopped half-way leaves no half-written template behind
+    return data
+
+
+def _register(asg, config, work, db_url):
+    """Record the assignment's cells in the course gradebook, as nbgrader's generate_assignment does (about
+    0.1 s once the gradebook exists)."""
+    folder = work / "register"
+    shutil.copytree(asg.source_dir, folder / "source" / asg.name)
+    _generate_assignment(asg, config, folder, db_url)
+
+
+def _generate_assignment(asg, config, folder, db_url):
+    """nbgrader's GenerateAssignment of asg from folder/source/ into folder/release/, recording it in db_url."""
+    c = Config()
+    c.merge(config)
+    c.CourseDirectory.root = str(folder)
+    c.CourseDirectory.source_directory, c.CourseDirectory.release_directory = "source", "release"
+    c.CourseDirectory.db_url = db_url
+    coursedir = CourseDirectory(config=c)
+    coursedir.assignment_id = asg.name
+    converter = GenerateAssignment(coursedir=coursedir, config=c)
+    converter.force = True
+    ok, log = run_converter(converter)
+    if not ok:
+        raise RuntimeError(f"nbgrader generate_assignment {asg.name} failed:\n{log}")
 
 
 def _copy_submitted(imported, output, assignment, source):

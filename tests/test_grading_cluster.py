@@ -9,6 +9,7 @@ import csv
 import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -190,6 +191,32 @@ def test_an_interrupted_run_grades_only_what_is_missing(course, local):
             {"graded": notebooks_of_class(), "reused": 0}
     finally:
         changed.write_bytes(original)
+
+
+def test_a_changed_test_is_graded_with_the_new_test_not_the_cached_template(course, local, tmp_path):
+    """The workers' template is kept between runs (grade._template), keyed by the assignment's tests: run
+    again unchanged, it is not made again; once a hidden test changes, the new test decides the grades."""
+    changed = tmp_path / "course"
+    shutil.copytree(course, changed, ignore=shutil.ignore_patterns("out-*"))
+    shutil.rmtree(changed / "incoming")
+    shutil.copytree(course / "incoming" / "student0", changed / "incoming" / "student0")
+    out = changed / "out"
+    stdout, url = grade(changed, out, "--workers", "1")
+    cache = out / ".autograder-cache" / ASSIGNMENT
+    [template] = cache.glob("template-*.tar")
+    made = template.stat().st_mtime_ns
+    before = scores(url)
+    assert before == {key: value for key, value in local.items() if key[0] == "student0"}
+    grade(changed, out, "--workers", "1", "--regrade")
+    assert [template] == list(cache.glob("template-*.tar")) and template.stat().st_mtime_ns == made
+
+    extra = changed / "source" / ASSIGNMENT / "extra.ipynb"
+    extra.write_text(extra.read_text().replace("assert cube(-1) == -1", "assert cube(-1) == 1"))
+    stdout, url = grade(changed, out, "--workers", "1")
+    assert not template.exists() and len(list(cache.glob("template-*.tar"))) == 1
+    after = scores(url)
+    assert after[("student0", "extra", "q4_test")] == (0.0, False)
+    assert {k: v for k, v in after.items() if k[1] != "extra"} == {k: v for k, v in before.items() if k[1] != "extra"}
 
 
 def nbgrader_export(course, db_url, target):
