@@ -253,6 +253,9 @@ class RobustExecute(Execute):
                                         "the student's answers); {assignment} and {notebook} are replaced"
                                ).tag(config=True)
 
+    PHASES = ("kernel start", "cells", "kernel stop")  # where a notebook's execution time goes (seconds)
+    last_seconds = {}  # {phase: seconds} of the notebook this process executed last
+
     def create_kernel_manager(self):
         km = super().create_kernel_manager()
         km.kernel_spec_manager = sandbox.kernel_spec_manager()  # where the grading kernel spec is
@@ -275,13 +278,16 @@ class RobustExecute(Execute):
         finished = []  # code cells that ran to the end (with or without an error), to re-run after a restart
         killers = set()  # cells that stopped a kernel: never re-run
         index = 0
+        self.seconds = dict.fromkeys(self.PHASES, 0.0)
         while index < len(self.nb.cells) and time.monotonic() < deadline:
+            clock = time.monotonic()
             with self.setup_kernel(judge_packages=self._plan["packages"], judge_imports=self._plan["imports"]):
                 info = self.wait_for_reply(self.kc.kernel_info())
                 self.nb.metadata["language_info"] = info["content"]["language_info"]
-                if not self._replay(finished, killers, deadline):
-                    continue  # a re-run cell stopped this kernel too: start another without it
-                while index < len(self.nb.cells) and time.monotonic() < deadline:
+                clock = self._lap("kernel start", clock)
+                # when a re-run cell stopped this kernel too, the loop starts another kernel without it
+                replayed = self._replay(finished, killers, deadline)
+                while replayed and index < len(self.nb.cells) and time.monotonic() < deadline:
                     try:
                         self.preprocess_cell(self.nb.cells[index], resources, index)
                     except (DeadKernelError, CellTimeoutError) as error:
@@ -291,9 +297,20 @@ class RobustExecute(Execute):
                         break
                     finished.append(index)
                     index += 1
+                clock = self._lap("cells", clock)
+            self._lap("kernel stop", clock)
         self._not_run(index, deadline)
         self.set_widgets_metadata()
+        # nbgrader creates its preprocessors itself and keeps no handle on them: the grading worker reads
+        # the last notebook's times here (worker.Grader.grade)
+        RobustExecute.last_seconds = dict(self.seconds)
         return self.nb, self.resources
+
+    def _lap(self, phase, since):
+        """Add the time since `since` (time.monotonic()) to phase; returns now."""
+        now = time.monotonic()
+        self.seconds[phase] += now - since
+        return now
 
     def _judge_plan(self, resources):
         """What the judge needs: the modules read-only cells import (the testing surface) and, for each

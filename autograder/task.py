@@ -69,7 +69,9 @@ class NotebookResult:
 
     grades: None when no grade could be read (the notebook's tests then score 0); failure: why the notebook
     could not be graded, in words, or None; notes: [(grade_id or "", what the grader noticed)];
-    autograded: the graded notebook's JSON, or None; feedback: the student's HTML page; log: nbgrader's log.
+    autograded: the graded notebook's JSON, or None; feedback: the student's HTML page; log: nbgrader's log;
+    seconds: the whole grading of the notebook on its worker; phases: {phase: seconds} of that time, the
+    kernel's (preprocessors.RobustExecute.PHASES) and "feedback" (the rest is nbgrader's own work).
     """
     student: str
     notebook: str
@@ -80,6 +82,7 @@ class NotebookResult:
     notes: list = field(default_factory=list)
     failure: str | None = None
     seconds: float = 0.0
+    phases: dict = field(default_factory=dict)
     autograded: str | None = None
     feedback: str = ""
     log: str = ""

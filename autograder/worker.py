@@ -177,6 +177,7 @@ class Grader:
         decoded = as_utf8(submitted / f"{notebook}.ipynb")
         reason = unreadable(submitted / f"{notebook}.ipynb")
         if reason is None:
+            RobustExecute.last_seconds = {}
             ok, result.log = run_converter(Autograde(coursedir=self._coursedir(student, notebook), config=self.config))
             graded = self.root / "autograded" / student / self.assignment / f"{notebook}.ipynb"
             if ok and graded.exists():
@@ -186,9 +187,12 @@ class Grader:
                 result.autograded = graded.read_text(encoding="utf-8")
             else:
                 reason = "nbgrader could not grade it: " + last_error(result.log)
+        result.phases = dict(RobustExecute.last_seconds)
         self._read_grades(result, failed=reason is not None)
         result.failure = reason
+        feedback_started = time.monotonic()
         result.feedback = self._feedback(student, notebook, reason)
+        result.phases["feedback"] = time.monotonic() - feedback_started
         result.seconds = time.monotonic() - started
         return result
 

@@ -207,6 +207,9 @@ def test_a_changed_test_is_graded_with_the_new_test_not_the_cached_template(cour
     made = template.stat().st_mtime_ns
     before = scores(url)
     assert before == {key: value for key, value in local.items() if key[0] == "student0"}
+    for line in record_lines(out):  # where each notebook's time went (benchmarks/grading.py reads them)
+        assert set(line["phases"]) == {"kernel start", "cells", "kernel stop", "feedback"}, line["phases"]
+        assert all(seconds > 0 for seconds in line["phases"].values()) and sum(line["phases"].values()) <= line["seconds"]
     grade(changed, out, "--workers", "1", "--regrade")
     assert [template] == list(cache.glob("template-*.tar")) and template.stat().st_mtime_ns == made
 
