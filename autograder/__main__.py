@@ -8,6 +8,7 @@
     python -m autograder validate NOTEBOOK            each question: passed, failed with its hint, or not answered
     python -m autograder feedback-pdf FEEDBACK [OUT]  turn feedback HTML pages into PDFs (offline)
     python -m autograder export ASSIGNMENT --format canvas|moodle|csv --roster ROSTER   grades for the LMS
+    python -m autograder similarity ASSIGNMENT        pairs of students whose answers are alike, for a person to judge
 """
 import argparse
 import sys
@@ -136,6 +137,15 @@ def main(argv=None):
     exp.add_argument("--allow-pending", action="store_true",
                      help="export even while answers wait for a person (their totals so far; named on stderr)")
 
+    sim = commands.add_parser("similarity", help="pairs of students whose solution cells are alike, ranked, and side "
+                                                 "by side (for a person to judge; never changes a grade)",
+                              description=similarity_doc(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    sim.add_argument("assignment", help="assignment name (a folder in source/)")
+    sim.add_argument("--course-root", default=str(release.COURSE_ROOT), help="course folder with nbgrader_config.py (default: this course)")
+    sim.add_argument("--output", default=None,
+                     help="where grading wrote autograded/, submitted/ and reports/ (default: the course root)")
+    sim.add_argument("--top", type=int, default=None, help="pairs to show (default: 20)")
+
     args = parser.parse_args(argv)
     problem = problem_with(args)
     if problem:
@@ -169,10 +179,15 @@ def export_doc():
     return export.__doc__
 
 
+def similarity_doc():
+    from autograder import similarity
+    return similarity.__doc__
+
+
 def problem_with(args):
     """What is wrong with the command line's paths and names, in words, or None."""
     from pathlib import Path
-    if args.command in ("grade", "handback", "export"):
+    if args.command in ("grade", "handback", "export", "similarity"):
         root = Path(args.course_root)
         if not (root / "source").is_dir():
             return f"{root} is not a course folder (it has no source/ folder)"
@@ -189,6 +204,8 @@ def problem_with(args):
         if args.roster and not Path(args.roster).is_file():
             return f"{args.roster} is not a file (give the roster: a CSV file with the columns student_id, name, " \
                    "email, lms_id)"
+    if args.command == "similarity" and args.top is not None and args.top < 1:
+        return f"--top {args.top}: give how many pairs to show, 1 or more"
     if args.command == "formgrader" and not Path(args.folder).is_dir():
         return f"{args.folder} is not a folder (give where grading wrote gradebook.db, for example build/demo)"
     if args.command == "validate" and not Path(args.notebook).is_file():
@@ -256,6 +273,8 @@ def run(args):
         print(f"{len(pdfs)} PDFs in {out}")
     elif args.command == "export":
         return export_grades(args)
+    elif args.command == "similarity":
+        return similarity_report(args)
     return 0
 
 
@@ -299,6 +318,36 @@ def export_grades(args):
     for sentence in result.problems():
         print(f"{command}: {sentence}", file=sys.stderr)
     return 1 if result.problems() else 0
+
+
+def similarity_report(args):
+    """The similarity command: compares the students graded (run.json), else every student with a notebook in
+    autograded/ or submitted/. Exit status 0: written; 2: no student to compare (said why)."""
+    from pathlib import Path
+
+    from autograder import reports, similarity
+    from autograder.course import Assignment
+    root = Path(args.course_root).resolve()
+    output = Path(args.output or root).resolve()
+    asg = Assignment.read(root, args.assignment)
+    reports_dir = output / "reports" / args.assignment
+    folders = [output / "autograded", output / "submitted"]
+    if (reports_dir / "run.json").exists():
+        students = list(reports.read_run(reports_dir)[1])
+    else:
+        students = sorted({path.parent.name for folder in folders for path in folder.glob(f"*/{args.assignment}")
+                           if path.is_dir()})
+    if not students:
+        print(f"python -m autograder similarity: no graded or submitted notebooks of {args.assignment} in {output} "
+              f"(grade it first, or give --output where grading wrote autograded/ and submitted/)", file=sys.stderr)
+        return 2
+    found = similarity.write(reports_dir, asg, {s: [folder / s / args.assignment for folder in folders]
+                                                for s in students}, top=args.top or similarity.TOP)
+    print(f"{args.assignment}: {len(found.answers)} students compared, pairs sharing anything: {len(found.pairs)}; "
+          f"{reports_dir / 'similarity.md'} and {reports_dir / 'similarity.html'} (for a person to judge)")
+    for line in similarity.remarks(found):
+        print(f"python -m autograder similarity: {line}", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":

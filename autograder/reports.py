@@ -8,6 +8,8 @@ reports/<assignment>/
                               every student's total and status
     score_distribution.png    histograms of the points per question and of the totals
     item_analysis.png         per question: full, partial, zero and pending scores; difficulty and discrimination
+    similarity.md, .html      pairs of students whose solution cells are alike, ranked, and side by side: for a
+                              person to judge, never a grade (similarity.py)
     run.json                  the gradebook file or URL given to grading (none: the course's), what grading
                               found, and how many notebooks it graded or kept unchanged: the hand-back reads it
     results.jsonl             every notebook's result as graded (grade.py's RunRecord: what a re-run keeps)
@@ -29,7 +31,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
 
-from autograder import item_analysis  # noqa: E402
+from autograder import item_analysis, similarity  # noqa: E402
 from autograder.course import question_id, without_password  # noqa: E402
 
 
@@ -125,12 +127,13 @@ def plot_distribution(asg, rows, path):
 
 
 def write(reports_dir, asg, db_url, status, unmatched, gradebook=None, counts=None, autograded=None):
-    """Write grades.csv, status.txt, summary.md, score_distribution.png, item_analysis.png and run.json from
-    the gradebook at db_url; returns the grade table rows. status: {student: status line}; unmatched:
-    [(path, reason)]; gradebook: the gradebook file or database URL grading was told to use, if not the
-    course's own (recorded in run.json, without a password); counts: {"graded": n, "reused": m} of the grading
-    run; autograded: the folder of graded notebooks (default: autograded/ beside reports/, where grading
-    writes it), read for the messages of failed hidden tests."""
+    """Write grades.csv, status.txt, summary.md, score_distribution.png, item_analysis.png, run.json and the
+    similarity report from the gradebook at db_url and the graded notebooks; returns the grade table rows.
+    status: {student: status line}; unmatched: [(path, reason)]; gradebook: the gradebook file or database URL
+    grading was told to use, if not the course's own (recorded in run.json, without a password); counts:
+    {"graded": n, "reused": m} of the grading run; autograded: the folder of graded notebooks (default:
+    autograded/ beside reports/, where grading writes it), read for the messages of failed hidden tests and the
+    students' answers (submitted/ beside it where a notebook was not graded)."""
     reports_dir = Path(reports_dir)
     autograded = Path(autograded) if autograded else reports_dir.parent.parent / "autograded"
     reports_dir.mkdir(parents=True, exist_ok=True)
@@ -157,6 +160,13 @@ def write(reports_dir, asg, db_url, status, unmatched, gradebook=None, counts=No
                            f"Item analysis: {asg.name} ({_count(len(rows), 'student')})")
         failures = item_analysis.hidden_test_failures(asg, db_url, [row["student"] for row in rows], autograded)
         items = item_analysis.markdown(analysis, failures, len(rows))
+        # read from the graded notebooks (their cell metadata repaired), else from what was handed in
+        similarity.write(reports_dir, asg, {student: [autograded / student / asg.name,
+                                                      autograded.parent / "submitted" / student / asg.name]
+                                            for student in status})
+        items += ["## Similarity", "", "Pairs of students whose solution cells are alike, for a person to judge "
+                  "(it never changes a grade): [similarity.md](similarity.md), side by side in "
+                  "[similarity.html](similarity.html).", ""]
     (reports_dir / "summary.md").write_text(summary(asg, rows, status, unmatched, items))
     return rows
 

@@ -59,6 +59,7 @@ def test_the_main_job_runs_from_a_fresh_clone_with_the_readme_command(tmp_path):
         assert float(rows["empty"]["total"]) == 0
         assert float(rows["full-marks"]["total"]) > float(rows["partial"]["total"]) > 0
         assert (reports / "summary.md").is_file() and (reports / "score_distribution.png").is_file()
+        assert (reports / "similarity.md").is_file() and (reports / "similarity.html").is_file()
         # the full-marks student earns every autograded point, as before the grader judged tests itself
         graded = Assignment.read(clone, assignment).graded
         assert float(rows["full-marks"]["total"]) == sum(p for cells in graded.values() for _, p, auto in cells if auto)
