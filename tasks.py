@@ -11,7 +11,7 @@
     python3 tasks.py bench     run the benchmarks (installs the optional PyTorch extra)
     python3 tasks.py student-package [OUT]   write what students receive: OUT/dl-course-student/ and its .zip
                                (default OUT: build/student-package; no .venv needed)
-    python3 tasks.py setup     only create the environment and install the system packages
+    python3 tasks.py setup     only create the environment (with PyTorch) and install the system packages
     python3 tasks.py lock      write requirements.lock (every package pinned) anew after changing pyproject.toml
 
 Anything after the command is passed on (to pytest for `test`, to the autograder for `demo`).
@@ -39,6 +39,9 @@ STAMP = VENV / ".installed.json"  # what ensure_venv installed
 LOCK = ROOT / "requirements.lock"
 LOCKED_EXTRAS = {"test"}
 EXTRA_LOCKS = {"bench": ROOT / "requirements-bench.lock"}
+# What the course's set-up installs (setup, test, demo, lab, pdf): the tests' tools, and PyTorch (the extra "bench":
+# lecture 5 and the benchmarks). validate and release need neither and install only the project.
+COURSE_EXTRAS = "test,bench"
 LOCK_INPUTS = [ROOT / "pyproject.toml", LOCK, *EXTRA_LOCKS.values()]
 UV = "uv==0.13.9"  # writes the locks (python3 tasks.py lock)
 JUPYTER_DIR = ROOT / "jupyter"  # the course's Jupyter config and nbconvert templates
@@ -101,7 +104,7 @@ def ensure_venv(extras="test"):
 
     extras: comma-separated names of [project.optional-dependencies], e.g. "test,bench".
     requirements.lock pins every package of the project and its test extra; an extra with a lock of its own
-    (EXTRA_LOCKS) is installed from it. The stamp .venv/.installed.json records the hash of pyproject.toml and
+    (EXTRA_LOCKS) is installed at that lock's pins (see install_extra). The stamp .venv/.installed.json records the hash of pyproject.toml and
     the locks, and the extras installed so far, which only grow: after the first set-up, a command that needs
     fewer extras than the last one installs nothing, so it works offline.
     """
@@ -128,13 +131,19 @@ def ensure_venv(extras="test"):
 
 
 def install_extra(name):
-    """Install one optional extra: from its lock file, or (an extra without one) from pyproject.toml."""
+    """Install one optional extra: the test extra from requirements.lock, an extra with a lock of its own from
+    pyproject.toml with that lock as constraints, any other from pyproject.toml."""
     if name in LOCKED_EXTRAS:
         run(PYTHON, "-m", "pip", "install", "--quiet", "-r", LOCK.name, check=True)
-    elif name in EXTRA_LOCKS:
-        run(PYTHON, "-m", "pip", "install", "--quiet", "-r", EXTRA_LOCKS[name].name, check=True)
+        return
+    optional = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    if name in EXTRA_LOCKS:
+        # The extra's own requirements with its lock as constraints: whatever pip installs is at its pin, and it
+        # installs only what this machine's build of a package asks for. That matters for PyTorch: its CUDA build
+        # (PyPI's on Linux x86_64) brings NVIDIA's libraries, pinned in the lock, several GB; a CPU build needs none
+        # of them, and `-r lock` would install them all the same (or fail where they have no wheels, as on macOS).
+        run(PYTHON, "-m", "pip", "install", "--quiet", "-c", EXTRA_LOCKS[name].name, *optional[name], check=True)
     else:
-        optional = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
         run(PYTHON, "-m", "pip", "install", "--quiet", *optional[name], check=True)
 
 
@@ -145,7 +154,8 @@ def lock(upgrade=False):
     run(PYTHON, "-m", "pip", "install", "--quiet", UV, check=True)
     installed = VENV / "installed-versions.txt"
     freeze = run(PYTHON, "-m", "pip", "freeze", "--exclude-editable", capture_output=True, text=True, check=True)
-    installed.write_text("".join(line + "\n" for line in freeze.stdout.splitlines()
+    # A local build's label goes (torch==2.13.0+cpu -> torch==2.13.0): the index has no such version to lock.
+    installed.write_text("".join(line.split("+")[0] + "\n" for line in freeze.stdout.splitlines()
                                  if not line.startswith(("uv==", "dl-course"))))
     python = f"{sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro}"
     for path, extras in [(LOCK, sorted(LOCKED_EXTRAS)), *((p, ["test", n]) for n, p in EXTRA_LOCKS.items())]:
@@ -176,7 +186,7 @@ def jupyter_env():
     return dict(os.environ, JUPYTER_CONFIG_PATH=str(JUPYTER_DIR))
 
 
-def setup(extras="test"):
+def setup(extras=COURSE_EXTRAS):
     ensure_venv(extras)
     ensure_system_packages()
 

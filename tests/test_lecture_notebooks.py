@@ -1,7 +1,13 @@
 """The lecture notebooks in notebooks/: each runs from top to bottom in a fresh kernel without an error and
 without anything on stderr (no warning), draws its figures with a title and labelled axes, and is committed
 without outputs. Every *.ipynb in the folder is covered, so a new notebook is tested without touching this file.
+
+A notebook that imports PyTorch (the optional extra that `python3 tasks.py setup` installs) is skipped where torch is
+missing, except in CI (CI=true), where it fails: CI runs every lecture notebook.
 """
+import importlib.util
+import os
+import re
 import shutil
 from pathlib import Path
 
@@ -98,6 +104,26 @@ def inline_figures(monkeypatch):
     monkeypatch.delenv("MPLBACKEND", raising=False)
 
 
+def needs_torch(path):
+    """Whether a notebook imports PyTorch, in any code cell."""
+    cells = nbformat.read(path, as_version=4).cells
+    return any(re.search(r"^\s*(import|from) torch\b", cell.source, re.MULTILINE)
+               for cell in cells if cell.cell_type == "code")
+
+
+def in_ci():
+    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
+
+
+def require_torch(path):
+    """Skip a notebook that needs PyTorch where it is not installed; in CI, fail instead."""
+    if needs_torch(path) and importlib.util.find_spec("torch") is None:
+        message = f"{path.name} needs PyTorch, which is not installed: python3 tasks.py setup installs it"
+        if in_ci():
+            pytest.fail(message + " (in CI every lecture notebook must run)")
+        pytest.skip(message)
+
+
 def test_the_notebook_folder_is_found():
     assert NOTEBOOKS, f"no notebooks found in {NOTEBOOK_DIR}"
 
@@ -105,6 +131,7 @@ def test_the_notebook_folder_is_found():
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_runs_cleanly(path, tmp_path, inline_figures):
+    require_torch(path)
     nb = execute(path, tmp_path)
     problems = output_problems(nb)
     assert not problems, f"{path.name}:\n" + "\n".join(problems)
@@ -131,6 +158,22 @@ def test_the_checks_catch_stderr_and_untitled_plots(tmp_path, inline_figures):
     assert any("cell 0" in p and "something is off" in p for p in problems), problems
     assert any("cell 1" in p and "FIGURE CHECK" in p and "no title, no y label" in p for p in problems), problems
     assert draws_figures(executed) and image_outputs(executed) == 1
+
+
+def test_a_notebook_without_its_pytorch_is_skipped_but_fails_in_ci(tmp_path, monkeypatch):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("try:\n    import torch\nexcept ModuleNotFoundError:\n    raise")]
+    path = tmp_path / "uses_torch.ipynb"
+    nbformat.write(nb, path)
+    assert needs_torch(path) and not needs_torch(NOTEBOOK_DIR / "01_backpropagation.ipynb")
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "torch" else real_find_spec(name))
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception):
+        require_torch(path)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="needs PyTorch"):
+        require_torch(path)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)

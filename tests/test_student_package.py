@@ -42,13 +42,17 @@ def fake_course(tmp_path):
         (bin_dir / program).write_text(f'#!/bin/sh\necho "{program} $*" >> "{log}"\n')
         (bin_dir / program).chmod(0o755)
 
-    def tasks(*args):
+    def tasks(*args, **env):
         log.write_text("")
         result = subprocess.run([sys.executable, str(tmp_path / "tasks.py"), *args], cwd=tmp_path,
-                                env=dict(os.environ, **OFFLINE), capture_output=True, text=True, timeout=60)
+                                env=dict(os.environ, **OFFLINE, **env), capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stdout + result.stderr
         return log.read_text().splitlines()
     return tmp_path, tasks
+
+
+# PyTorch's extra, at the pins of its lock; pip installs no CUDA libraries for a CPU build of torch (tasks.py)
+INSTALL_TORCH = "python -m pip install --quiet -c requirements-bench.lock torch==2.13.0"
 
 
 def pip_calls(calls):
@@ -60,7 +64,7 @@ def test_after_set_up_fewer_extras_install_nothing_and_a_missing_extra_only_itse
     assert pip_calls(tasks("validate", "nb.ipynb")) == ["python -m pip install --quiet -r requirements.lock",
                                                          "python -m pip install --quiet --no-deps -e ."]
     # the benchmark's extra, and nothing else: no reinstall of the project or of pip
-    assert pip_calls(tasks("bench")) == ["python -m pip install --quiet -r requirements-bench.lock"]
+    assert pip_calls(tasks("bench")) == [INSTALL_TORCH]
     for command in (["validate", "nb.ipynb"], ["release"], ["bench"]):
         calls = tasks(*command)
         assert not pip_calls(calls), (command, calls)
@@ -74,8 +78,19 @@ def test_a_changed_pyproject_or_lock_reinstalls_every_extra_installed_so_far(fak
     (folder / changed).write_text((folder / changed).read_text() + "\n# changed\n")
     assert pip_calls(tasks("validate", "nb.ipynb")) == ["python -m pip install --quiet -r requirements.lock",
                                                          "python -m pip install --quiet --no-deps -e .",
-                                                         "python -m pip install --quiet -r requirements-bench.lock"]
+                                                         INSTALL_TORCH]
     assert not pip_calls(tasks("validate", "nb.ipynb"))
+
+
+def test_the_set_up_installs_pytorch_once(fake_course):
+    """setup (and so test and demo) installs the project and PyTorch's extra; after that, none installs again."""
+    folder, tasks = fake_course
+    no_system_tools = {"PATH": str(folder / ".venv" / "bin")}  # no apt-get: the system packages are only reported
+    assert pip_calls(tasks("setup", **no_system_tools)) == ["python -m pip install --quiet -r requirements.lock",
+                                                            "python -m pip install --quiet --no-deps -e .",
+                                                            INSTALL_TORCH]
+    for command in (["setup"], ["test"], ["demo"], ["bench"]):
+        assert not pip_calls(tasks(*command, **no_system_tools)), command
 
 
 # ---- the student package -------------------------------------------------------------------------------------
