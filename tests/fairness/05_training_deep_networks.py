@@ -204,19 +204,19 @@ MISTAKES = {
                 out, trace = net.forward(x)
                 net.backward(trace, loss.gradient(out, y))
                 return np.array([np.linalg.norm(layer.dW) for layer in reversed(net.layers) if isinstance(layer, Linear)])
-            ''', fails=["q2_test_visible", "q2_test_hidden_reference"]),
+            ''', fails=["q2_test_visible", "q2_test_hidden_deep_networks"]),
         "the loss gradient averaged over the batch instead of summed": Mistake('''
             def gradient_norms(net, x, y, loss):
                 out, trace = net.forward(x)
                 net.backward(trace, loss.gradient(out, y) / len(x))
                 return np.array([np.linalg.norm(layer.dW) for layer in net.layers if isinstance(layer, Linear)])
-            ''', fails=["q2_test_hidden_reference"]),
+            ''', fails=["q2_test_hidden_deep_networks"]),
         "the cross-entropy hard-coded instead of the loss given": Mistake('''
             def gradient_norms(net, x, y, loss):
                 out, trace = net.forward(x)
                 net.backward(trace, SoftmaxCrossEntropy().gradient(out, y))
                 return np.array([np.linalg.norm(layer.dW) for layer in net.layers if isinstance(layer, Linear)])
-            ''', fails=["q2_test_hidden_reference"]),
+            ''', fails=["q2_test_hidden_deep_networks"]),
         "a gradient step taken after measuring changes the network": Mistake('''
             def gradient_norms(net, x, y, loss):
                 out, trace = net.forward(x)
