@@ -148,8 +148,9 @@ class GradedCourse:
 
 def hidden_test_lines(notebooks):
     """Lines of code (longer than 8 characters) found only inside hidden-test regions (### BEGIN/END HIDDEN
-    TESTS) of the given notebooks: what no feedback page may show. Lines that also stand elsewhere are left
-    out (a reference implementation shares lines with the solution, which a student's answer may contain)."""
+    TESTS) of the given notebooks: what no feedback page may show. Lines that also stand elsewhere, whole or
+    as part of a longer line, are left out (a reference implementation shares lines with the solution, which a
+    student's answer may contain; a PDF wraps a long visible line into pieces such as "progress=False)")."""
     hidden, elsewhere = [], set()
     for nb in notebooks:
         for cell in nb.cells:
@@ -161,7 +162,8 @@ def hidden_test_lines(notebooks):
                     hidden.append(line.strip())
                 else:
                     elsewhere.add(line.strip())
-    return [line for line in hidden if line not in elsewhere]
+    visible = "\n".join(elsewhere)
+    return [line for line in hidden if line not in visible]
 
 
 def shown_lines(page):
