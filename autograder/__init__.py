@@ -25,6 +25,9 @@ Modules, one job each:
     kernels/          the grading kernel spec, which names the provisioner
     reports.py        grades.csv, status.txt, summary.md and the score plot
     item_analysis.py  per question: difficulty, discrimination, full/partial/zero, hidden tests failed most
+    similarity.py     the similarity report: ranked pairs per question and a side-by-side page, built on
+                      similarity_notebooks.py (the answers), similarity_normalise.py (code to tokens)
+                      and similarity_fingerprint.py (winnowing, pair scores)
     export.py         the totals as Canvas's or Moodle's grade import file (python -m autograder export)
     course.py         the course's nbgrader configuration and an assignment's questions
     demo.py, derive.py   the demo class and the submissions derived from source/ and release/ (tests too)

@@ -155,7 +155,8 @@ def run(regenerate_class=False, skip_release=False, options=GradingOptions(cell_
         print(f"\n{name}\n{format_table(result.assignment, result.table)}\n", flush=True)
         print((result.reports_dir / "status.txt").read_text(), flush=True)
         graded.append(result.reports_dir)
-    print("Reports (grades.csv, status.txt, summary.md, score_distribution.png, feedback/):")
+    print("Reports (grades.csv, status.txt, feedback/; summary.md with the item analysis, item_analysis.png, "
+          "score_distribution.png; similarity.md and similarity.html, pairs for a person to judge):")
     for folder in graded:
         print(f"  {folder.relative_to(course_root)}")
     print(f"Gradebook: {(build / 'gradebook.db').relative_to(course_root)}")
