@@ -2,7 +2,7 @@
 grading on a cluster would scale.
 
     python benchmarks/grading.py [--students 24] [--rounds 2] [--assignment NAME] [--pool-ref REF]
-                                 [--simulate 1,2,4,8,16,32,64]
+                                 [--simulate 1,2,4,8,16,32,64] [--simulate-threads]
 
 1. Throughput, in one run. The same class of well-behaved submissions (answers from the source notebook,
    every other student answering only the first half of the questions) is graded, round after round in
@@ -12,12 +12,16 @@ grading on a cluster would scale.
    writes feedback pages and reports, so the comparison is, if anything, unfavourable to it. By default the
    class is built on the tests' tiny example assignment (tests/fixtures/example_course.py); --assignment NAME
    uses a real one from source/.
-2. The coordinator's own cost per notebook: one more run in this process, with grade()'s own timings
-   (the template, writing each result's files and record, the gradebook at the end).
-3. A simulated cluster: LocalClusters of 1 to 64 dask workers (threads of this process) run stand-in tasks
-   that sleep for per-notebook times drawn from the measured ones and return results as large as the real
-   ones, through the same coordinator loop (cluster.grade_all, the files, the record). Throughput against
-   the ideal (workers / mean time) shows where the coordinator becomes the bottleneck.
+2. Where the time goes: one more run in this process, with grade()'s own timings (the template, writing
+   each result's files and record, the gradebook at the end) and each notebook's phases on its worker
+   (kernel start, the student's cells, kernel stop, feedback; the rest of a notebook's time is nbgrader's
+   own work and the sandbox), so the overhead beyond the student's cells; and the import time of `utils`
+   and of the assignment's setup cells, each in a fresh interpreter.
+3. A simulated cluster: LocalClusters of 1 to 64 dask workers (processes, as on a real cluster;
+   --simulate-threads for threads of this process) run stand-in tasks that sleep for per-notebook times
+   drawn from the measured ones and return results as large as the real ones, through the same coordinator
+   loop (cluster.grade_all, the files, the record). Throughput against the ideal (workers / mean time), and
+   the share of the run the coordinator spent on its own work, show where it becomes the bottleneck.
 Medians, min-max and ratios are printed; nothing is asserted.
 """
 import argparse
@@ -149,11 +153,35 @@ def throughput(args, tmp):
           f"{own['template']:.2f} s once; per notebook {own['results'] / notebooks * 1000:.1f} ms for its "
           f"files and record, {own['gradebook'] / notebooks * 1000:.1f} ms for the gradebook")
     per_notebook = [r.seconds for r in result.results.values()]
-    print(f"per-notebook time on a worker: median {statistics.median(per_notebook):.2f} s "
-          f"({min(per_notebook):.2f}-{max(per_notebook):.2f})")
+    print(f"per-notebook time on a worker: {spread(per_notebook)}, of which")
+    phases = {phase: [r.phases.get(phase, 0.0) for r in result.results.values()]
+              for phase in ("kernel start", "cells", "kernel stop", "feedback")}
+    phases["the rest (nbgrader, sandbox)"] = [r.seconds - sum(r.phases.values()) for r in result.results.values()]
+    for phase, seconds in phases.items():
+        print(f"  {phase:<30} {spread(seconds)}")
+    print(f"  overhead beyond the cells      {spread([r.seconds - r.phases.get('cells', 0.0) for r in result.results.values()])}")
+    import_times(ours, assignment)
     sizes = [len((tmp / "out-inprocess" / "reports" / assignment / "feedback" / r.student /
                   f"{r.notebook}.html").read_text()) for r in result.results.values()]
     return per_notebook, own, notebooks, int(statistics.median(sizes))
+
+
+def spread(values):
+    return f"median {statistics.median(values):.2f} s ({min(values):.2f}-{max(values):.2f})"
+
+
+def import_times(course, assignment, runs=5):
+    """Seconds to import utils, and to run each notebook's setup cell (its first code cell), in a fresh
+    interpreter each time (a kernel's cost beyond starting Python)."""
+    setups = {"import utils": "import utils"}
+    for path in sorted((course / "source" / assignment).glob("*.ipynb")):
+        first = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+        setups[f"{path.stem}'s setup cell"] = first.source.replace("%matplotlib inline", "")
+    for label, code in setups.items():
+        script = f"import time\nstarted = time.perf_counter()\n{code}\nprint(time.perf_counter() - started)"
+        seconds = [float(subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=ENV, check=True,
+                                        capture_output=True, text=True).stdout.split()[-1]) for _ in range(runs)]
+        print(f"  {label:<30} {spread(seconds)} in a fresh interpreter ({runs} runs)")
 
 
 def stand_in(setup, task):
@@ -164,7 +192,7 @@ def stand_in(setup, task):
                           autograded="x" * int(task.files["size"]), feedback="x" * int(task.files["size"]), log="")
 
 
-def simulate(worker_counts, per_notebook, size, tmp, tasks_per_worker=4, processes=False):
+def simulate(worker_counts, per_notebook, size, tmp, tasks_per_worker=8, processes=True):
     """Part 3: throughput of stand-in tasks on LocalClusters of each size, through the coordinator's loop."""
     from distributed import Client, LocalCluster
     rng = random.Random(0)
@@ -180,19 +208,21 @@ def simulate(worker_counts, per_notebook, size, tmp, tasks_per_worker=4, process
         out = tmp / f"simulated-{workers}"
         outputs, record = Outputs(out, out / "reports", "simulated"), RunRecord(out / "results.jsonl")
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=None,
-                          silence_logs=logging.ERROR) as lc, \
+                          silence_logs=logging.CRITICAL) as lc, \
                 Client(lc) as client:
-            started = time.perf_counter()
+            started, own = time.perf_counter(), 0.0
             for result in cluster.grade_all(client, setup, tasks, on_worker=stand_in):
+                writing = time.perf_counter()
                 outputs.write(result)
                 record.add(result)
+                own += time.perf_counter() - writing
             elapsed = time.perf_counter() - started
         # the ideal: every worker busy all the time with these very tasks
         ideal = len(tasks) / (sum(float(t.files["seconds"]) for t in tasks) / workers)
         rate = len(tasks) / elapsed
         rates[workers] = rate
         print(f"  {workers:3d} workers: {rate * 60:7.1f} notebooks/min, {rate / ideal:5.1%} of the ideal "
-              f"{ideal * 60:.0f}/min")
+              f"{ideal * 60:.0f}/min; the coordinator's own work {own / elapsed:5.1%} of the run")
     return rates
 
 
@@ -219,8 +249,8 @@ def main():
                         help="a git revision with the autograder's own process pool, measured too (e.g. 6462809)")
     parser.add_argument("--simulate", default="1,2,4,8,16,32,64",
                         help="worker counts of the simulated cluster ('' to skip)")
-    parser.add_argument("--simulate-processes", action="store_true",
-                        help="the simulated cluster's workers as processes (as on a real cluster), not threads")
+    parser.add_argument("--simulate-threads", action="store_true",
+                        help="the simulated cluster's workers as threads of this process, not processes")
     parser.add_argument("--simulate-only", default=None, metavar="SECONDS,...",
                         help="skip parts 1 and 2: simulate with these per-notebook times (results of 640 kB)")
     args = parser.parse_args()
@@ -228,12 +258,12 @@ def main():
         if args.simulate_only:
             simulate([int(n) for n in args.simulate.split(",")],
                      [float(t) for t in args.simulate_only.split(",")], 640_000, Path(tmp),
-                     processes=args.simulate_processes)
+                     processes=not args.simulate_threads)
             return
         per_notebook, own, notebooks, size = throughput(args, Path(tmp))
         if args.simulate:
             rates = simulate([int(n) for n in args.simulate.split(",")], per_notebook, size, Path(tmp),
-                             processes=args.simulate_processes)
+                             processes=not args.simulate_threads)
             term_estimate(rates, own, notebooks)
 
 
