@@ -29,3 +29,18 @@ def test_benchmark_runs_and_writes_its_results(tmp_path):
     assert "matrix products alone, same chunks and threads (a floor)" in rows
     assert "the matrix products alone take" in report
     assert "identical accuracies in every cell: yes" in report
+
+
+@pytest.mark.slow
+def test_grading_benchmark_runs_and_reports_phases_and_the_simulated_cluster(tmp_path):
+    """benchmarks/grading.py end to end on the tiny example course, 2 students, 1 round, 2 simulated sizes."""
+    run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "grading.py"), "--students", "2", "--rounds", "1",
+                          "--simulate", "1,2"], capture_output=True, text=True, timeout=900, cwd=tmp_path)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    report = run.stdout
+    for label in ("plain nbgrader autograde, serial", "autograder on 2 dask workers", "kernel start", "cells",
+                  "feedback", "overhead beyond the cells", "import utils", "setup cell"):
+        assert label in report, label
+    simulated = [line for line in report.splitlines() if "notebooks/min" in line and "of the ideal" in line]
+    assert [line.split()[0] for line in simulated] == ["1", "2"]
+    assert "a term of 300 students x 4 assignments" in report
