@@ -8,7 +8,8 @@ in formgrader (the scores and comments go into the gradebook), this writes, in r
     feedback/<student>/<notebook>.html    nbgrader's GenerateFeedback from the gradebook (feedback.py's pipeline)
     feedback-pdf/<student>/<notebook>.pdf the same pages as PDFs (feedback_pdf.py)
     grades.csv, summary.md, score_distribution.png, status.txt   (reports.py)
-Answers no person has graded yet are shown as pending, never as 0. Use this instead of formgrader's
+Answers no person has graded yet are pending in the tables; on the feedback page nbgrader's score reads 0 and
+the comment says that a person has yet to grade the answer. Use this instead of formgrader's
 "Generate Feedback" button, which writes nbgrader's own feedback/ folder in the course root.
 """
 import shutil
