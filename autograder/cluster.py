@@ -110,6 +110,9 @@ def grade_all(client, setup, tasks, on_worker=None):
             result = NotebookResult.lost(task, f"grading this notebook stopped {allowed + 1} grading workers, "
                                                "also when it was graded alone (each worker was replaced)")
         yield result
+    if on_worker is None:
+        # the run is over: its grading processes end, with the kernel each started for a next notebook
+        client.run(stop_grading_processes, on_error="ignore")
 
 
 def _submit(client, on_worker, shared, task, suffix):
@@ -147,6 +150,13 @@ def grade_on_worker(setup, task):
     return process.grade(task)
 
 
+def stop_grading_processes():
+    """Run on a dask worker: stop its GradingProcess (and so the spare kernel in it), if it has one."""
+    for process in _processes.values():
+        process.stop()
+    _processes.clear()
+
+
 class GradingProcess:
     """A process running worker.serve for one setup; replaced when it dies or overruns a notebook's deadline.
 
@@ -176,7 +186,7 @@ class GradingProcess:
         try:
             if self.connection.poll(deadline):
                 return self.connection.recv()
-            reason = f"grading this notebook took longer than {deadline:.0f} s and was stopped"
+            reason = f"grading this notebook took longer than {deadline:g} s and was stopped"
         except (EOFError, OSError):
             reason = "the grading process died while grading this notebook"
         self.stop(kill=True)

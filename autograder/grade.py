@@ -139,9 +139,10 @@ def _grade(assignment, source, course_root, gradebook, output, reports_dir, opti
 
 
 def _tasks(asg, imported, tests):
-    """One task.NotebookTask per handed-in notebook."""
+    """One task.NotebookTask per handed-in notebook, notebook by notebook (so that a worker's next task is
+    mostly of the same notebook, and finds the kernel started for it: preprocessors.RobustExecute)."""
     return [NotebookTask.read(student, notebook, folder, tests)
-            for student, folder in sorted(imported.folders.items()) for notebook in asg.notebooks
+            for notebook in asg.notebooks for student, folder in sorted(imported.folders.items())
             if notebook not in imported.missing.get(student, [])]
 
 

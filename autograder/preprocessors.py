@@ -35,7 +35,7 @@ from jupyter_core.utils import ensure_async, run_sync
 from nbformat.notebooknode import from_dict
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Integer, Unicode
+from traitlets import Bool, Integer, Unicode
 
 from autograder import audit, judge, sandbox
 from autograder.course import nbgrader_metadata
@@ -241,6 +241,10 @@ class RobustExecute(Execute):
       are not run and fail with a note.
     - Output is limited while it arrives: `max_text_bytes` of text and `max_figures` images per cell,
       `max_output_bytes` for all outputs of the notebook.
+    - With `start_next_kernel`, once a notebook's last cell has run, the kernel for the next notebook starts
+      (a fresh one, in a fresh folder, no code of anyone's run in it), so that it boots while nbgrader saves
+      the grades and writes the feedback; the next notebook of the same kind takes it, with its student's
+      data files copied in first (`_take_spare_kernel`). One spare at most, in this process.
     Every failure ends up as an error output in the cell concerned, so nbgrader scores it 0.
     """
 
@@ -253,8 +257,12 @@ class RobustExecute(Execute):
                                         "the student's answers); {assignment} and {notebook} are replaced"
                                ).tag(config=True)
 
+    start_next_kernel = Bool(True, help="start the next notebook's kernel as soon as this one's cells have run"
+                             ).tag(config=True)
+
     PHASES = ("kernel start", "cells", "kernel stop")  # where a notebook's execution time goes (seconds)
     last_seconds = {}  # {phase: seconds} of the notebook this process executed last
+    spare = None  # (what it was started for, its KernelManager): the kernel started for the next notebook
 
     def create_kernel_manager(self):
         km = super().create_kernel_manager()
@@ -279,6 +287,7 @@ class RobustExecute(Execute):
         killers = set()  # cells that stopped a kernel: never re-run
         index = 0
         self.seconds = dict.fromkeys(self.PHASES, 0.0)
+        self._take_spare_kernel()
         while index < len(self.nb.cells) and time.monotonic() < deadline:
             clock = time.monotonic()
             with self.setup_kernel(judge_packages=self._plan["packages"], judge_imports=self._plan["imports"]):
@@ -301,10 +310,53 @@ class RobustExecute(Execute):
             self._lap("kernel stop", clock)
         self._not_run(index, deadline)
         self.set_widgets_metadata()
+        if self.start_next_kernel:
+            self._start_spare_kernel()
         # nbgrader creates its preprocessors itself and keeps no handle on them: the grading worker reads
         # the last notebook's times here (worker.Grader.grade)
         RobustExecute.last_seconds = dict(self.seconds)
         return self.nb, self.resources
+
+    def _spare_kind(self):
+        """What a spare kernel must have been started for to serve this notebook: the same kernel, limits
+        and sandbox (the configuration) and the same judge (the read-only cells' imports)."""
+        settings = {name: dict(self.config[name]) for name in ("SandboxProvisioner", "KernelManager")}
+        return repr((self.kernel_name, sorted(self._plan["packages"]), sorted(self._plan["imports"]),
+                     sorted((name, sorted(values.items())) for name, values in settings.items())))
+
+    def _take_spare_kernel(self):
+        """Use the spare kernel if it was started for this kind of notebook and is alive; else stop it."""
+        kind, km = RobustExecute.spare or (None, None)
+        RobustExecute.spare = None
+        if km is None:
+            return
+        if kind != self._spare_kind() or not run_sync(km.is_alive)():
+            run_sync(km.shutdown_kernel)(now=True)
+            return
+        km.provisioner.add_files(self.resources.get("metadata", {}).get("path"))
+        self.km, self.owns_km = km, True  # from here on, nbclient's as if it had started it
+
+    def _start_spare_kernel(self):
+        """Start the kernel the next notebook of this kind will take (see _take_spare_kernel)."""
+        km = self.create_kernel_manager()
+        self.km = None  # nbclient's create_kernel_manager also keeps it as this notebook's
+        arguments = list(self.extra_arguments)
+        if self.ipython_hist_file and not any(a.startswith("--HistoryManager.hist_file") for a in arguments):
+            arguments.append(f"--HistoryManager.hist_file={self.ipython_hist_file}")  # as nbclient does
+        try:
+            run_sync(km.start_kernel)(extra_arguments=arguments, judge_packages=self._plan["packages"],
+                                      judge_imports=self._plan["imports"])
+        except Exception:  # the next notebook starts its own kernel, as without a spare
+            return
+        RobustExecute.spare = (self._spare_kind(), km)
+
+    @classmethod
+    def stop_spare_kernel(cls):
+        """Stop the spare kernel, if any (the grading process does at its end)."""
+        kind, km = cls.spare or (None, None)
+        cls.spare = None
+        if km is not None:
+            run_sync(km.shutdown_kernel)(now=True)
 
     def _lap(self, phase, since):
         """Add the time since `since` (time.monotonic()) to phase; returns now."""

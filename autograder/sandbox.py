@@ -179,11 +179,7 @@ class SandboxProvisioner(LocalProvisioner):
         km = self.parent
         packages, imports = kwargs.pop("judge_packages", ()), kwargs.pop("judge_imports", ())
         self.folder = tempfile.mkdtemp(prefix="autograder-kernel-")
-        source_dir = kwargs.get("cwd")
-        if source_dir and os.path.isdir(source_dir):
-            # the student's data files, but not the notebooks (tests and answers stay with the grader)
-            shutil.copytree(source_dir, self.folder, dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+        self._copy_files(kwargs.get("cwd"))
         env = dict(kwargs.get("env") or os.environ)
         # one BLAS thread per kernel: workers already use every core, and results do not depend on timing
         env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", HOME=self.folder,
@@ -213,6 +209,21 @@ class SandboxProvisioner(LocalProvisioner):
                 os.chown(path, self.uid, self.uid, follow_symlinks=False)
         kwargs["cmd"] = self.confined(kwargs["cmd"])
         return kwargs
+
+    def _copy_files(self, source_dir):
+        if source_dir and os.path.isdir(source_dir):
+            # the student's data files, but not the notebooks (tests and answers stay with the grader)
+            shutil.copytree(source_dir, self.folder, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+
+    def add_files(self, source_dir):
+        """Copy the data files of source_dir into the folder of a kernel that is already running (a kernel
+        started before its notebook was known: preprocessors.RobustExecute's spare), owned by its uid."""
+        before = set(Path(self.folder).rglob("*"))
+        self._copy_files(source_dir)
+        if self.sandbox and is_root():
+            for path in set(Path(self.folder).rglob("*")) - before:
+                os.chown(path, self.uid, self.uid, follow_symlinks=False)
 
     def confined(self, command):
         """The kernel command inside bubblewrap (if sandboxed), as its own uid (if root), under limits."""

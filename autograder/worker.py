@@ -176,8 +176,8 @@ class Grader:
         result = NotebookResult(student, notebook, task.key)
         decoded = as_utf8(submitted / f"{notebook}.ipynb")
         reason = unreadable(submitted / f"{notebook}.ipynb")
+        RobustExecute.last_seconds = {}  # an unreadable notebook has no kernel phases, not the last one's
         if reason is None:
-            RobustExecute.last_seconds = {}
             ok, result.log = run_converter(Autograde(coursedir=self._coursedir(student, notebook), config=self.config))
             graded = self.root / "autograded" / student / self.assignment / f"{notebook}.ipynb"
             if ok and graded.exists():
@@ -265,6 +265,7 @@ def serve(connection):
                                              + traceback.format_exc(limit=3))
             connection.send(result)
     finally:
+        RobustExecute.stop_spare_kernel()
         if grader:
             grader.close()
 
