@@ -23,6 +23,7 @@ grading kernel is started as
 """
 import ctypes
 import fcntl
+import fnmatch
 import functools
 import os
 import secrets
@@ -52,6 +53,17 @@ ETC_FILES = ["/etc/ld.so.cache", "/etc/localtime", "/etc/fonts", "/etc/passwd", 
 # and ipykernel installs its own handler while it runs a cell, as it always does.
 IGNORING_SIGINT = "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); os.execv(sys.argv[1], sys.argv[1:])"
 SYSTEM_DIRS = ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
+# What a kernel reads as it starts, before the judge is installed, in its folder (which is also its HOME): a
+# student's files of these names would run code first (IPython's startup files and profile, Python's user
+# site-packages, matplotlib's rc) or replace the grader's own (the key, the connection file). Never copied in.
+START_UP_NAMES = [".ipython", ".jupyter", ".local", ".config", ".matplotlib", ".cache", ".autograder-key",
+                  "kernel.json", "kernel-ipc*"]
+# The judge and the modules it records come from the course's environment, never from the kernel's folder
+# (IPython puts the folder first on sys.path, where a student's numpy.py or autograder/ would win).
+INSTALL_JUDGE = ("import os as _os, sys as _sys; _path = _sys.path[:]; "
+                 "_sys.path[:] = [p for p in _path if p not in ('', '.') and _os.path.abspath(p) != _os.getcwd()]; "
+                 "import autograder.judge as _j; _j.install(get_ipython(), packages={packages!r}, imports={imports!r}); "
+                 "_sys.path[:] = _path; del _j, _os, _sys, _path")
 
 
 UID_COUNT = 1000  # grading processes that may run at once on one machine, each with its kernels' own uid
@@ -159,6 +171,14 @@ def bwrap_arguments(folder):
     return args + ["--"]
 
 
+def _not_copied(source_dir, directory, names):
+    """shutil.copytree's ignore: the notebooks, and at the top of source_dir the START_UP_NAMES."""
+    skipped = {name for name in names if name.endswith(".ipynb") or name == ".ipynb_checkpoints"}
+    if os.path.samefile(directory, source_dir):
+        skipped |= {name for name in names if any(fnmatch.fnmatch(name, p) for p in START_UP_NAMES)}
+    return skipped
+
+
 class SandboxProvisioner(LocalProvisioner):
     """Launches grading kernels in bubblewrap, under limits, in a fresh folder, with the judge installed."""
 
@@ -182,7 +202,9 @@ class SandboxProvisioner(LocalProvisioner):
         self._copy_files(kwargs.get("cwd"))
         env = dict(kwargs.get("env") or os.environ)
         # one BLAS thread per kernel: workers already use every core, and results do not depend on timing
+        # PYTHONNOUSERSITE: no user site-packages (HOME/.local), whose .pth files would run before the judge
         env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", HOME=self.folder,
+                   PYTHONNOUSERSITE="1",
                    USER="student", IPYTHONDIR=os.path.join(self.folder, ".ipython"),
                    MPLCONFIGDIR=os.path.join(self.folder, ".matplotlib"), TMPDIR="/tmp")
         if self.matplotlib_cache and os.path.isdir(self.matplotlib_cache):
@@ -191,8 +213,7 @@ class SandboxProvisioner(LocalProvisioner):
         key_file = os.path.join(self.folder, ".autograder-key")
         with open(os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
             handle.write(self.judge_key)
-        install = (f"import autograder.judge as _j; _j.install(get_ipython(), packages={list(packages)!r}, "
-                   f"imports={list(imports)!r}); del _j")
+        install = INSTALL_JUDGE.format(packages=list(packages), imports=list(imports))
         extra = [f"--IPKernelApp.exec_lines={install}"]
         if self.sandbox:
             # in its PID namespace the kernel's parent is bwrap, not the grader: bwrap's --die-with-parent
@@ -213,8 +234,7 @@ class SandboxProvisioner(LocalProvisioner):
     def _copy_files(self, source_dir):
         if source_dir and os.path.isdir(source_dir):
             # the student's data files, but not the notebooks (tests and answers stay with the grader)
-            shutil.copytree(source_dir, self.folder, dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+            shutil.copytree(source_dir, self.folder, dirs_exist_ok=True, ignore=functools.partial(_not_copied, source_dir))
 
     def add_files(self, source_dir):
         """Copy the data files of source_dir into the folder of a kernel that is already running (a kernel

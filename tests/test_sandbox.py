@@ -14,14 +14,19 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def kernel():
     """A sandboxed grading kernel started in a folder holding one data file."""
+    folder = Path(tempfile.mkdtemp())
+    (folder / "data.csv").write_text("1,2,3\n")
+    yield from started_kernel(folder)
+
+
+def started_kernel(folder, **judge):
+    """Start a sandboxed grading kernel in folder; yields run(code) -> (what it printed, status)."""
     problem = sandbox.unavailable()
     if problem:  # CI installs bubblewrap (tasks.py setup): there this fails instead
         pytest.fail(problem) if os.environ.get("CI", "").lower() == "true" else pytest.skip(problem)
-    folder = Path(tempfile.mkdtemp())
-    (folder / "data.csv").write_text("1,2,3\n")
     km = KernelManager(kernel_name=sandbox.KERNEL_NAME)
     km.kernel_spec_manager = sandbox.kernel_spec_manager()
-    km.start_kernel(cwd=str(folder))
+    km.start_kernel(cwd=str(folder), **judge)
     client = km.client()
     client.start_channels()
     client.wait_for_ready(timeout=60)
@@ -71,3 +76,35 @@ def test_the_kernel_runs_under_limits_and_not_as_root(kernel):
 def test_the_judges_key_is_gone_before_student_code_runs(kernel):
     printed, _ = kernel("import os\nprint(sorted(f for f in os.listdir('.') if 'key' in f))")
     assert printed.strip() == "[]"
+
+
+def test_nothing_a_student_hands_in_runs_before_the_judge(tmp_path):
+    """A student's files that Python, IPython or matplotlib would read as the kernel starts, or that shadow
+    the judge or a module the tests use, never run: the judge and the recorded modules are the course's."""
+    flag = "import builtins; builtins.RAN_FIRST = builtins.__dict__.get('RAN_FIRST', '') + {!r}\n"
+    files = {".ipython/profile_default/startup/00-first.py": flag.format("startup "),
+             ".ipython/profile_default/ipython_config.py": flag.format("profile "),
+             ".local/lib/python3.11/site-packages/first.pth": "import builtins; builtins.RAN_FIRST = 'pth '\n",
+             ".matplotlib/matplotlibrc": "backend: module://first_backend\n",
+             "numpy.py": flag.format("numpy.py "),
+             "autograder/__init__.py": flag.format("autograder/ "),
+             "autograder/judge.py": flag.format("judge.py ") + "def install(*args, **kwargs): pass\n",
+             "data/kernel.json": "{}",  # deeper down, a name of the grader's is only a student's data file
+             "data.csv": "1,2,3\n"}
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    run = started_kernel(tmp_path, judge_packages=["numpy"], judge_imports=["numpy", "numpy.testing"])
+    kernel = next(run)
+    try:
+        printed, status = kernel("import builtins, numpy, autograder.judge, os\n"
+                                 "print(repr(builtins.__dict__.get('RAN_FIRST', '')))\n"
+                                 "print(numpy.__file__.startswith(os.getcwd()), autograder.judge.__file__.startswith(os.getcwd()))\n"
+                                 "print('__autograder__' in get_ipython().user_ns, sorted(os.listdir('data')))")
+        assert status == "ok", printed
+        ran, shadowed, judged = printed.splitlines()
+        assert ran == "''", ran
+        assert shadowed == "False False"
+        assert judged == "True ['kernel.json']"
+    finally:
+        next(run, None)
