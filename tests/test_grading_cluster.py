@@ -155,14 +155,15 @@ def test_a_worker_killed_mid_run_costs_nothing(course, local, cluster):
 
 
 def test_an_interrupted_run_grades_only_what_is_missing(course, local):
-    """Ctrl-C half-way, then the same command again: only the notebooks not graded yet are executed, and the
-    gradebook is the uninterrupted run's."""
+    """Ctrl-C part-way, then the same command again: only the notebooks not graded yet are executed, and the
+    gradebook is the uninterrupted run's. (Ctrl-C comes after the second notebook, early enough that a busy
+    machine cannot let the run finish before it: the second half of the class is its short notebooks.)"""
     out = course / "out-interrupted"
     url = f"sqlite:///{out / 'gradebook.db'}"
     run = subprocess.Popen(grade_command(course, out, "--db", url, "--workers", "1"), env=ENV,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 600
-    while len(record_lines(out)) < notebooks_of_class() // 2:
+    while len(record_lines(out)) < 2:
         assert run.poll() is None and time.monotonic() < deadline, run.stderr.read()[-3000:]
         time.sleep(0.2)
     os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
