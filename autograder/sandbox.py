@@ -11,7 +11,8 @@ grading kernel is started as
   namespaces. Its file system is an allow-list: the system's /usr (and /bin, /lib, a few files of /etc), the
   course's Python environment, `utils/` and the judge, read-only; its own fresh folder holding the
   student's data files (never those a kernel reads as it starts: START_UP_NAMES), read-write; an empty
-  /tmp. Nothing else exists for it: not the gradebook, source/, solutions/, reports/, other students' files, the grader's work folders or anyone's home. No network; the
+  /tmp. Nothing else exists for it: not the gradebook, source/, solutions/, reports/, other students'
+  files, the grader's work folders or anyone's home. No network; the
   grader talks to it over unix sockets in its folder. It dies with the grader (--die-with-parent), and
   everything it started dies with it (its PID namespace). jupyter_client starts it in a session of its own.
 - prlimit (util-linux) sets the limits: memory (address space), CPU seconds, largest file, processes.
