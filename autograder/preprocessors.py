@@ -327,12 +327,12 @@ class RobustExecute(Execute):
     def _take_spare_kernel(self):
         """Use the spare kernel if it was started for this kind of notebook and is alive; else stop it."""
         kind, km = RobustExecute.spare or (None, None)
-        RobustExecute.spare = None
         if km is None:
             return
         if kind != self._spare_kind() or not run_sync(km.is_alive)():
-            run_sync(km.shutdown_kernel)(now=True)
+            self.stop_spare_kernel()
             return
+        RobustExecute.spare = None
         km.provisioner.add_files(self.resources.get("metadata", {}).get("path"))
         self.km, self.owns_km = km, True  # from here on, nbclient's as if it had started it
 
@@ -353,7 +353,7 @@ class RobustExecute(Execute):
     @classmethod
     def stop_spare_kernel(cls):
         """Stop the spare kernel, if any (the grading process does at its end)."""
-        kind, km = cls.spare or (None, None)
+        _, km = cls.spare or (None, None)
         cls.spare = None
         if km is not None:
             run_sync(km.shutdown_kernel)(now=True)

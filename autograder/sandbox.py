@@ -226,25 +226,28 @@ class SandboxProvisioner(LocalProvisioner):
         km.transport, km.ip, km.cache_ports = "ipc", os.path.join(self.folder, "kernel-ipc"), False
         km.connection_file = os.path.join(self.folder, "kernel.json")
         kwargs = await super().pre_launch(**kwargs)  # writes the connection file
-        if self.sandbox and is_root():
-            for path in [Path(self.folder), *Path(self.folder).rglob("*")]:
-                os.chown(path, self.uid, self.uid, follow_symlinks=False)
+        self._give_to_kernel([Path(self.folder), *Path(self.folder).rglob("*")])
         kwargs["cmd"] = self.confined(kwargs["cmd"])
         return kwargs
 
     def _copy_files(self, source_dir):
         if source_dir and os.path.isdir(source_dir):
             # the student's data files, but not the notebooks (tests and answers stay with the grader)
-            shutil.copytree(source_dir, self.folder, dirs_exist_ok=True, ignore=functools.partial(_not_copied, source_dir))
+            shutil.copytree(source_dir, self.folder, dirs_exist_ok=True,
+                            ignore=functools.partial(_not_copied, source_dir))
+
+    def _give_to_kernel(self, paths):
+        """Make paths the kernel's own (its uid), when grading as root in the sandbox."""
+        if self.sandbox and is_root():
+            for path in paths:
+                os.chown(path, self.uid, self.uid, follow_symlinks=False)
 
     def add_files(self, source_dir):
         """Copy the data files of source_dir into the folder of a kernel that is already running (a kernel
         started before its notebook was known: preprocessors.RobustExecute's spare), owned by its uid."""
         before = set(Path(self.folder).rglob("*"))
         self._copy_files(source_dir)
-        if self.sandbox and is_root():
-            for path in set(Path(self.folder).rglob("*")) - before:
-                os.chown(path, self.uid, self.uid, follow_symlinks=False)
+        self._give_to_kernel(set(Path(self.folder).rglob("*")) - before)
 
     def confined(self, command):
         """The kernel command inside bubblewrap (if sandboxed), as its own uid (if root), under limits."""

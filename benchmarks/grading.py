@@ -159,7 +159,8 @@ def throughput(args, tmp):
     phases["the rest (nbgrader, sandbox)"] = [r.seconds - sum(r.phases.values()) for r in result.results.values()]
     for phase, seconds in phases.items():
         print(f"  {phase:<30} {spread(seconds)}")
-    print(f"  overhead beyond the cells      {spread([r.seconds - r.phases.get('cells', 0.0) for r in result.results.values()])}")
+    beyond_cells = [r.seconds - r.phases.get("cells", 0.0) for r in result.results.values()]
+    print(f"  {'overhead beyond the cells':<30} {spread(beyond_cells)}")
     import_times(ours, assignment)
     sizes = [len((tmp / "out-inprocess" / "reports" / assignment / "feedback" / r.student /
                   f"{r.notebook}.html").read_text()) for r in result.results.values()]
