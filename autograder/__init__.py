@@ -32,3 +32,12 @@ Modules, one job each:
     course.py         the course's nbgrader configuration and an assignment's questions
     demo.py, derive.py   the demo class and the submissions derived from source/ and release/ (tests too)
 """
+import sys
+
+# jsonschema imports rfc3987_syntax, when it is installed, for its "iri" format check, and rfc3987_syntax
+# builds a Lark grammar as it is imported: 1.0-1.4 s of every process that imports nbformat (python -X
+# importtime -c "import nbformat"), and a grading run starts several (this one, a grading process per
+# worker). Nothing graded here checks the "iri" format (nbformat validates without format checks), so the
+# import is blocked: None in sys.modules makes it an ImportError, which jsonschema expects and skips.
+# rfc3987-syntax stays installed for jupyter-events (JupyterLab and formgrader run in processes of their own).
+sys.modules.setdefault("rfc3987_syntax", None)

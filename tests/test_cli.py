@@ -37,3 +37,17 @@ def test_help_shows_defaults():
     assert result.returncode == 0
     assert "default: 600" in result.stdout and "--no-sandbox" in result.stdout
     assert "examples:" in result.stdout and "handback" in result.stdout
+
+
+def test_the_grading_processes_skip_jsonschemas_iri_grammar_and_still_validate_notebooks():
+    """autograder/__init__.py blocks rfc3987_syntax (a Lark grammar built on import, about 1 s in every grading
+    process); nbformat must still find what is wrong with a broken notebook."""
+    code = ("import sys, autograder, nbformat, nbgrader.converters\n"
+            "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1')])\n"
+            "del nb.cells[0]['outputs']\n"
+            "try:\n    nbformat.validate(nb)\nexcept nbformat.ValidationError as error:\n"
+            "    print('invalid:', error.message)\n"
+            "print('lark' in sys.modules, sys.modules.get('rfc3987_syntax', 'absent'))")
+    printed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "invalid: 'outputs' is a required property" in printed, printed
+    assert printed.splitlines()[-1] == "False None", printed
