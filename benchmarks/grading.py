@@ -6,7 +6,8 @@ grading on a cluster would scale.
 
 1. Throughput, in one run. The same class of well-behaved submissions (answers from the source notebook,
    every other student answering only the first half of the questions) is graded, round after round in
-   turn, by plain serial nbgrader (`autograde --force`), by the autograder on 1 and on 2 dask workers
+   turn, by plain serial nbgrader (`autograde --force`, and then also `generate_feedback --force`: what an
+   instructor runs to have the feedback pages the autograder writes), by the autograder on 1 and on 2 dask workers
    (`--regrade`, so nothing is kept from the round before), and, with --pool-ref, by the autograder at a git
    revision that still had its own process pool (autograder/pool.py), on 2 workers. The autograder also
    writes feedback pages and reports, so the comparison is, if anything, unfavourable to it. By default the
@@ -84,9 +85,11 @@ def write_class(folder, assignment, students, nbgrader_layout):
     return target
 
 
-def timed(command, cwd, env=ENV):
+def timed(commands, cwd, env=ENV):
+    """Seconds to run the commands, one after the other."""
     start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True)
+    for command in commands:
+        subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True)
     return time.perf_counter() - start
 
 
@@ -112,24 +115,28 @@ def throughput(args, tmp):
     write_class(plain, assignment, args.students, nbgrader_layout=True)
     incoming = write_class(ours, assignment, args.students, nbgrader_layout=False)
     notebooks = args.students * len(Assignment.read(plain, assignment).notebooks)
-    runs = {"plain nbgrader autograde, serial": ([sys.executable, "-m", "nbgrader", "autograde", assignment,
-                                                  "--force", f"--CourseDirectory.root={plain}"], plain, ENV)}
+    nbgrader = [sys.executable, "-m", "nbgrader"]
+    autograde = [*nbgrader, "autograde", assignment, "--force", f"--CourseDirectory.root={plain}"]
+    feedback = [*nbgrader, "generate_feedback", assignment, "--force", f"--CourseDirectory.root={plain}"]
+    runs = {"plain nbgrader autograde, serial": ([autograde], plain, ENV),
+            # what an instructor runs to have what the autograder gives: grades and feedback pages
+            "plain nbgrader autograde + generate_feedback": ([autograde, feedback], plain, ENV)}
     for workers in (1, 2):
         runs[f"autograder on {workers} dask worker{'s' if workers > 1 else ''}"] = (
-            [sys.executable, "-m", "autograder", "grade", assignment, str(incoming), "--course-root", str(ours),
+            [[sys.executable, "-m", "autograder", "grade", assignment, str(incoming), "--course-root", str(ours),
              "--output", str(tmp / f"out-{workers}"), "--gradebook", str(tmp / f"out-{workers}" / "gradebook.db"),
-             "--workers", str(workers), "--regrade", "--no-progress"], ROOT, ENV)
+             "--workers", str(workers), "--regrade", "--no-progress"]], ROOT, ENV)
     if args.pool_ref:
         env = pool_revision(args.pool_ref, tmp / "pool-revision")
         runs[f"autograder at {args.pool_ref} (own pool), 2 workers"] = (
-            [sys.executable, "-m", "autograder", "grade", assignment, str(incoming), "--course-root", str(ours),
-             "--output", str(tmp / "out-pool"), "--gradebook", str(tmp / "out-pool" / "gradebook.db"),
-             "--workers", "2", "--no-progress"], tmp / "pool-revision", env)
+            [[sys.executable, "-m", "autograder", "grade", assignment, str(incoming), "--course-root", str(ours),
+              "--output", str(tmp / "out-pool"), "--gradebook", str(tmp / "out-pool" / "gradebook.db"),
+              "--workers", "2", "--no-progress"]], tmp / "pool-revision", env)
     times = {label: [] for label in runs}
     try:
         for _ in range(args.rounds):  # in turn, so that a machine busy with other work slows all alike
-            for label, (command, cwd, env) in runs.items():
-                times[label].append(timed(command, cwd, env))
+            for label, (commands, cwd, env) in runs.items():
+                times[label].append(timed(commands, cwd, env))
     finally:
         if args.pool_ref:
             subprocess.run(["git", "worktree", "remove", "--force", str(tmp / "pool-revision")], cwd=ROOT,
@@ -137,11 +144,12 @@ def throughput(args, tmp):
     print(f"{args.students} students ({notebooks} notebooks) of {assignment}, {os.cpu_count()} cores, load "
           f"average {os.getloadavg()[0]:.1f}, median (min-max) of {args.rounds} rounds in turn")
     medians = {label: line(label, t, notebooks) for label, t in times.items()}
-    reference = medians["plain nbgrader autograde, serial"]
-    for label, t in times.items():
-        ratios = [p / o for p, o in zip(times["plain nbgrader autograde, serial"], t)]
-        print(f"  plain serial / {label:<31} {reference / medians[label]:.2f} (per round "
-              f"{min(ratios):.2f}-{max(ratios):.2f})")
+    for reference in ("plain nbgrader autograde, serial", "plain nbgrader autograde + generate_feedback"):
+        for label, t in times.items():
+            if label.startswith("autograder"):
+                ratios = [p / o for p, o in zip(times[reference], t)]
+                print(f"  {reference} / {label}: {medians[reference] / medians[label]:.2f} (per round "
+                      f"{min(ratios):.2f}-{max(ratios):.2f})")
 
     options = GradingOptions(workers=2, regrade=True)
     started = time.perf_counter()

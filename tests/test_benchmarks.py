@@ -38,7 +38,8 @@ def test_grading_benchmark_runs_and_reports_phases_and_the_simulated_cluster(tmp
                           "--simulate", "1,2"], capture_output=True, text=True, timeout=900, cwd=tmp_path)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     report = run.stdout
-    for label in ("plain nbgrader autograde, serial", "autograder on 2 dask workers", "kernel start", "cells",
+    for label in ("plain nbgrader autograde, serial", "plain nbgrader autograde + generate_feedback / autograder on 2",
+                  "autograder on 2 dask workers", "kernel start", "cells",
                   "feedback", "overhead beyond the cells", "import utils", "setup cell"):
         assert label in report, label
     simulated = [line for line in report.splitlines() if "notebooks/min" in line and "of the ideal" in line]
