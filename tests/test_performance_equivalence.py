@@ -198,12 +198,13 @@ def test_the_in_place_sigmoid_of_fast_gives_the_bits_of_sigmoid():
 
 # Two test images of the 360. float32 rounds every operation about 1e-7 relatively where float64 rounds 1e-16:
 # the runs follow slightly different paths, and a test image near the decision boundary may fall either way.
-# Where training is well-conditioned (any eta the lectures use, up to 0.02, and the saturated large etas) a
-# float64 run whose inputs change by a relative 1e-12 ends on the very same accuracy, and float32 has so far
-# ended on the same accuracy too (benchmark seeds, every such cell of the course's grid): two images leave room
-# for one unlucky boundary image and no more. Where training is chaotic (eta = 0.1 on the digits), the same
+# Where training is well-conditioned (any eta the lectures use, up to 0.02) a float64 run whose inputs change
+# by a relative 1e-12 ends on the very same accuracy, and float32 has so far ended on the same accuracy too
+# (benchmark seeds, every such cell of the course's grid): two images leave room for one unlucky boundary
+# image and no more. Where training is chaotic (eta = 0.1 on the digits), the same
 # 1e-12 change moves float64's own accuracy by up to 0.54: no dtype can agree better than float64 agrees with
-# itself, and there the test allows float64's own spread (see the grid test).
+# itself, and there the grid test asks only that float32 learns; where it saturates (chance level) it asks that
+# float32 stays at chance level.
 FLOAT32_TOLERANCE = 2 / 360
 COURSE_GRID = np.logspace(-5, 1, 7)  # eta and lambda of assignment 4 and lecture 03
 
@@ -274,17 +275,27 @@ def test_the_float32_grid_agrees_with_the_float64_loop_cell_by_cell(full_digits)
                                      progress=False, dtype=np.float32)
     assert isinstance(single, GridResult) and np.array_equal(single.diverged, reference.diverged)
     trained = ~reference.diverged
-    accuracy = single.test_accuracy[trained]
-    assert np.all((low[trained] - FLOAT32_TOLERANCE <= accuracy) & (accuracy <= high[trained] + FLOAT32_TOLERANCE))
-    # The allowance is float64's own spread only where float64 disagrees with itself: the chaotic cells of eta = 0.1
-    # with lambda <= 0.1 (measured: 8 to 196 test images). Everywhere else (41 of the 46 trained cells: spread 0
-    # for eta <= 0.01 and for the saturated, chance-level eta = 0.1, lambda >= 1; at most 2 images for the
-    # chance-level eta >= 1) float32 is held to FLOAT32_TOLERANCE alone.
-    chaotic = (COURSE_GRID == 0.1)[:, None] & (COURSE_GRID <= 0.1)[None, :]
-    assert np.all((high - low)[trained & ~chaotic] <= 2 / 360) and np.all((high - low)[chaotic] > 2 / 360)
-    difference = np.abs(single.test_accuracy - reference.test_accuracy)[trained & ~chaotic]
-    assert difference.size == 41 and difference.max() <= FLOAT32_TOLERANCE
-    assert single.best()[:2] == reference.best()[:2]
+    # Three regimes, told apart by what float64 itself does (measured on this grid: 28 + 13 + 5 trained cells).
+    # Well-conditioned (eta <= 0.01): float64's rounding-sized spread is 0, float32 is held to FLOAT32_TOLERANCE.
+    steady = trained & (COURSE_GRID <= 0.01)[:, None]
+    assert np.all((high - low)[steady] == 0)
+    assert np.abs(single.test_accuracy - reference.test_accuracy)[steady].max() <= FLOAT32_TOLERANCE
+    # Saturated (float64 at chance: the network predicts one class, 35 to 37 of the 360 test images by class):
+    # which class wins may differ, so float32 is held to chance level too, not to one class's count.
+    chance = y_test.sum(axis=0).max() / len(y_test) + FLOAT32_TOLERANCE
+    saturated = trained & ~steady & (reference.test_accuracy <= chance)
+    assert np.all(single.test_accuracy[saturated] <= chance)
+    # Chaotic (eta = 0.1, lambda <= 0.1): a relative 1e-12 change of the inputs moves float64's own accuracy by
+    # 8 to 196 test images, so three float64 runs do not bound a fourth run, and float32 is one more such run
+    # (measured: up to 35 images outside float64's three on one machine, inside them on another). What holds
+    # is that float32 learns there, as every float64 run does (lowest measured: 253 of 360).
+    chaotic = trained & ~steady & ~saturated
+    assert np.array_equal(chaotic, (COURSE_GRID == 0.1)[:, None] & (COURSE_GRID <= 0.1)[None, :])
+    assert np.all((high - low)[chaotic] > 2 / 360) and np.all(single.test_accuracy[chaotic] >= 0.5)
+    # The verdict a student reads off the grid: the same best eta at the same accuracy. (Not the same lambda:
+    # float64 ties at 350 of 360 for lambda = 1e-5 to 1e-2, so one image moves the first of the tied cells.)
+    (best_eta, _, best), (expected_eta, _, expected) = single.best(), reference.best()
+    assert best_eta == expected_eta and abs(best - expected) <= FLOAT32_TOLERANCE
 
 
 def subnormals(arrays):
