@@ -1,7 +1,7 @@
 """Class-grading throughput: `python -m autograder grade` against plain serial `nbgrader autograde`, and how
 grading on a cluster would scale.
 
-    python benchmarks/grading.py [--students 24] [--rounds 2] [--assignment NAME] [--pool-ref REF]
+    python benchmarks/grading.py [--students 24[,64]] [--rounds 2] [--assignment NAME] [--pool-ref REF]
                                  [--simulate 1,2,4,8,16,32,64] [--simulate-threads]
 
 1. Throughput, in one run. The same class of well-behaved submissions (answers from the source notebook,
@@ -12,7 +12,9 @@ grading on a cluster would scale.
    revision that still had its own process pool (autograder/pool.py), on 2 workers. The autograder also
    writes feedback pages and reports, so the comparison is, if anything, unfavourable to it. By default the
    class is built on the tests' tiny example assignment (tests/fixtures/example_course.py); --assignment NAME
-   uses a real one from source/.
+   uses a real one from source/. With two class sizes (--students 24,64), each contender's time is split, round
+   by round, into a fixed cost and a cost per notebook, and a 300-student, 4-assignment term is estimated from
+   them for each: the ratio an instructor feels over a term, where the fixed cost weighs least.
 2. Where the time goes: one more run in this process, with grade()'s own timings (the template, writing
    each result's files and record, the gradebook at the end) and each notebook's phases on its worker
    (kernel start, the student's cells, kernel stop, feedback; the rest of a notebook's time is nbgrader's
@@ -107,14 +109,14 @@ def line(label, times, notebooks):
     return median
 
 
-def throughput(args, tmp):
-    """Part 1 and 2; returns the per-notebook seconds the autograder's workers measured."""
+def class_runs(args, students, tmp):
+    """The commands of part 1 for a class of `students`: {label: (commands, cwd, env)}, and its notebooks."""
     plain, ours = tmp / "plain", tmp / "ours"
     assignment = make_course(plain, args.assignment)
     make_course(ours, args.assignment)
-    write_class(plain, assignment, args.students, nbgrader_layout=True)
-    incoming = write_class(ours, assignment, args.students, nbgrader_layout=False)
-    notebooks = args.students * len(Assignment.read(plain, assignment).notebooks)
+    write_class(plain, assignment, students, nbgrader_layout=True)
+    incoming = write_class(ours, assignment, students, nbgrader_layout=False)
+    notebooks = students * len(Assignment.read(plain, assignment).notebooks)
     nbgrader = [sys.executable, "-m", "nbgrader"]
     autograde = [*nbgrader, "autograde", assignment, "--force", f"--CourseDirectory.root={plain}"]
     feedback = [*nbgrader, "generate_feedback", assignment, "--force", f"--CourseDirectory.root={plain}"]
@@ -132,25 +134,40 @@ def throughput(args, tmp):
             [[sys.executable, "-m", "autograder", "grade", assignment, str(incoming), "--course-root", str(ours),
               "--output", str(tmp / "out-pool"), "--gradebook", str(tmp / "out-pool" / "gradebook.db"),
               "--workers", "2", "--no-progress"]], tmp / "pool-revision", env)
-    times = {label: [] for label in runs}
+    return assignment, ours, incoming, notebooks, runs
+
+
+REFERENCES = ("plain nbgrader autograde, serial", "plain nbgrader autograde + generate_feedback")
+
+
+def throughput(args, tmp):
+    """Part 1 and 2; returns the per-notebook seconds the autograder's workers measured."""
+    classes = {size: class_runs(args, size, tmp / f"class-{size}") for size in args.students}
+    times = {size: {label: [] for label in runs} for size, (*_, runs) in classes.items()}
     try:
         for _ in range(args.rounds):  # in turn, so that a machine busy with other work slows all alike
-            for label, (commands, cwd, env) in runs.items():
-                times[label].append(timed(commands, cwd, env))
+            for size, (*_, runs) in classes.items():
+                for label, (commands, cwd, env) in runs.items():
+                    times[size][label].append(timed(commands, cwd, env))
     finally:
         if args.pool_ref:
-            subprocess.run(["git", "worktree", "remove", "--force", str(tmp / "pool-revision")], cwd=ROOT,
-                           capture_output=True)
-    print(f"{args.students} students ({notebooks} notebooks) of {assignment}, {os.cpu_count()} cores, load "
-          f"average {os.getloadavg()[0]:.1f}, median (min-max) of {args.rounds} rounds in turn")
-    medians = {label: line(label, t, notebooks) for label, t in times.items()}
-    for reference in ("plain nbgrader autograde, serial", "plain nbgrader autograde + generate_feedback"):
-        for label, t in times.items():
-            if label.startswith("autograder"):
-                ratios = [p / o for p, o in zip(times[reference], t)]
-                print(f"  {reference} / {label}: {medians[reference] / medians[label]:.2f} (per round "
-                      f"{min(ratios):.2f}-{max(ratios):.2f})")
+            for size in classes:
+                subprocess.run(["git", "worktree", "remove", "--force", str(tmp / f"class-{size}" / "pool-revision")],
+                               cwd=ROOT, capture_output=True)
+    for size, (assignment, _, _, notebooks, _) in classes.items():
+        print(f"{size} students ({notebooks} notebooks) of {assignment}, {os.cpu_count()} cores, load "
+              f"average {os.getloadavg()[0]:.1f}, median (min-max) of {args.rounds} rounds in turn")
+        medians = {label: line(label, t, notebooks) for label, t in times[size].items()}
+        for reference in REFERENCES:
+            for label, t in times[size].items():
+                if label.startswith("autograder"):
+                    ratios = [p / o for p, o in zip(times[size][reference], t)]
+                    print(f"  {reference} / {label}: {medians[reference] / medians[label]:.2f} (per round "
+                          f"{min(ratios):.2f}-{max(ratios):.2f})")
+    if len(classes) >= 2:
+        term_from_two_classes(times, {size: c[3] for size, c in classes.items()}, args.rounds)
 
+    assignment, ours, incoming, notebooks, _ = classes[max(classes)]
     options = GradingOptions(workers=2, regrade=True)
     started = time.perf_counter()
     result = grade(assignment, incoming, course_root=ours, output=tmp / "out-inprocess",
@@ -173,6 +190,30 @@ def throughput(args, tmp):
     sizes = [len((tmp / "out-inprocess" / "reports" / assignment / "feedback" / r.student /
                   f"{r.notebook}.html").read_text()) for r in result.results.values()]
     return per_notebook, own, notebooks, int(statistics.median(sizes))
+
+
+def term_from_two_classes(times, notebooks, rounds):
+    """Each contender's time as a fixed cost plus a cost per notebook, from the smallest and the largest class
+    of the same round, and the 300 x 4 term it gives (TERM: one notebook per student and assignment)."""
+    small, large = min(times), max(times)
+    students, assignments = TERM
+    print(f"a term of {students} students x {assignments} assignments, from the {small}- and {large}-student "
+          f"classes of each round (time = fixed + per notebook x notebooks):")
+    terms = {}
+    for label in times[small]:
+        per = [(b - a) / (notebooks[large] - notebooks[small])
+               for a, b in zip(times[small][label], times[large][label])]
+        fixed = [a - p * notebooks[small] for a, p in zip(times[small][label], per)]
+        terms[label] = [assignments * (f + p * students) for f, p in zip(fixed, per)]
+        print(f"  {label:<44} fixed {statistics.median(fixed):5.1f} s, {statistics.median(per):.2f} s a notebook: "
+              f"term {statistics.median(terms[label]) / 60:5.1f} min ({min(terms[label]) / 60:.1f}-"
+              f"{max(terms[label]) / 60:.1f})")
+    for reference in REFERENCES:
+        for label in terms:
+            if label.startswith("autograder"):
+                ratios = [r / o for r, o in zip(terms[reference], terms[label])]
+                print(f"  term, {reference} / {label}: {statistics.median(ratios):.2f} (per round "
+                      f"{min(ratios):.2f}-{max(ratios):.2f}, {rounds} rounds)")
 
 
 def spread(values):
@@ -251,7 +292,9 @@ def term_estimate(rates, own, notebooks):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--students", type=int, default=24)
+    parser.add_argument("--students", type=lambda text: sorted({int(n) for n in text.split(",")}), default=[24],
+                        help="class sizes, comma-separated; with two or more, each contender's fixed and "
+                             "per-notebook cost and the term they give (default: 24)")
     parser.add_argument("--rounds", type=int, default=2, help="runs of each, in turn (median reported)")
     parser.add_argument("--assignment", default=None, help="a real assignment in source/ (default: the example)")
     parser.add_argument("--pool-ref", default=None,

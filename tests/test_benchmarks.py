@@ -33,8 +33,9 @@ def test_benchmark_runs_and_writes_its_results(tmp_path):
 
 @pytest.mark.slow
 def test_grading_benchmark_runs_and_reports_phases_and_the_simulated_cluster(tmp_path):
-    """benchmarks/grading.py end to end on the tiny example course, 2 students, 1 round, 2 simulated sizes."""
-    run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "grading.py"), "--students", "2", "--rounds", "1",
+    """benchmarks/grading.py end to end on the tiny example course, classes of 1 and 2 students, 1 round, 2
+    simulated sizes."""
+    run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "grading.py"), "--students", "1,2", "--rounds", "1",
                           "--simulate", "1,2"], capture_output=True, text=True, timeout=900, cwd=tmp_path)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     report = run.stdout
@@ -44,4 +45,7 @@ def test_grading_benchmark_runs_and_reports_phases_and_the_simulated_cluster(tmp
         assert label in report, label
     simulated = [line for line in report.splitlines() if "notebooks/min" in line and "of the ideal" in line]
     assert [line.split()[0] for line in simulated] == ["1", "2"]
-    assert "a term of 300 students x 4 assignments" in report
+    assert "estimated from the simulated rates" in report
+    # the term from the two classes, for plain nbgrader and the autograder alike
+    assert "from the 1- and 2-student classes" in report
+    assert "term, plain nbgrader autograde, serial / autograder on 2 dask workers:" in report
