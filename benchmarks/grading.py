@@ -290,9 +290,20 @@ def term_estimate(rates, own, notebooks):
           f"{60 / per_result:.0f} notebooks/min)")
 
 
+def class_sizes(text):
+    """--students: one or more class sizes, comma-separated (argparse reports a bad one in words)."""
+    try:
+        sizes = sorted({int(n) for n in text.split(",")})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected class sizes like 24 or 24,64, not {text!r}") from None
+    if sizes[0] < 1:
+        raise argparse.ArgumentTypeError("a class has at least 1 student")
+    return sizes
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--students", type=lambda text: sorted({int(n) for n in text.split(",")}), default=[24],
+    parser.add_argument("--students", type=class_sizes, default=[24],
                         help="class sizes, comma-separated; with two or more, each contender's fixed and "
                              "per-notebook cost and the term they give (default: 24)")
     parser.add_argument("--rounds", type=int, default=2, help="runs of each, in turn (median reported)")

@@ -201,10 +201,9 @@ def test_the_in_place_sigmoid_of_fast_gives_the_bits_of_sigmoid():
 # Where training is well-conditioned (any eta the lectures use, up to 0.02) a float64 run whose inputs change
 # by a relative 1e-12 ends on the very same accuracy, and float32 has so far ended on the same accuracy too
 # (benchmark seeds, every such cell of the course's grid): two images leave room for one unlucky boundary
-# image and no more. Where training is chaotic (eta = 0.1 on the digits), the same
-# 1e-12 change moves float64's own accuracy by up to 0.54: no dtype can agree better than float64 agrees with
-# itself, and there the grid test asks only that float32 learns; where it saturates (chance level) it asks that
-# float32 stays at chance level.
+# image and no more. Where training is chaotic (eta = 0.1 on the digits), the same 1e-12 change moves float64's
+# own accuracy by up to 0.54: no dtype can agree better than float64 agrees with itself, and there the grid
+# test asks only that float32 learns; where it saturates (chance level), that float32 stays at chance level.
 FLOAT32_TOLERANCE = 2 / 360
 COURSE_GRID = np.logspace(-5, 1, 7)  # eta and lambda of assignment 4 and lecture 03
 
