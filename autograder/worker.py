@@ -6,6 +6,8 @@ private temporary folder. Grading one notebook at a time, with nbgrader's conver
 notebook, is what keeps a broken notebook from costing the student's others. Everything grading produced
 goes back as data (task.NotebookResult); grade.py writes it into the course gradebook and the reports.
 """
+import hashlib
+import importlib.metadata
 import io
 import json
 import logging
@@ -226,11 +228,43 @@ def failed_feedback(notebook, reason):
 
 
 def build_matplotlib_cache(folder):
-    """Build matplotlib's font cache in folder, copied into every kernel's folder (a kernel would otherwise
-    build it, slowly and with a message on stderr, every time)."""
+    """Fill folder with matplotlib's font list, copied into every kernel's folder (a kernel would otherwise
+    build it, slowly and with a message on stderr, every time).
+
+    Building it costs about a second of CPU, so the list is kept once per machine and Python environment
+    (machine_matplotlib_cache) and only copied here. Only the font list is kept: nothing else of a folder a
+    kernel was given reaches the next run."""
     folder.mkdir(exist_ok=True)
+    kept = machine_matplotlib_cache()
+    lists = sorted(kept.glob("fontlist-*.json")) if kept else []
+    if lists:
+        for path in lists:
+            shutil.copy(path, folder / path.name)
+        return
     subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"],
                    env=dict(os.environ, MPLCONFIGDIR=str(folder)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if kept:
+        try:
+            kept.mkdir(parents=True, exist_ok=True)
+            for path in folder.glob("fontlist-*.json"):
+                partial = kept / f"{path.name}.{os.getpid()}.partial"
+                shutil.copy(path, partial)
+                os.replace(partial, kept / path.name)  # two workers building at once: either's whole file wins
+        except OSError:
+            pass  # a read-only home: the list is built each run, as before
+
+
+def machine_matplotlib_cache():
+    """The folder where this machine keeps matplotlib's font list for this Python environment (the list holds
+    the paths of the fonts matplotlib ships), or None without matplotlib:
+    ~/.cache/autograder/matplotlib-VERSION-ENVIRONMENT/."""
+    try:
+        version = importlib.metadata.version("matplotlib")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    environment = hashlib.sha256(sys.prefix.encode()).hexdigest()[:12]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "autograder"
+    return cache / f"matplotlib-{version}-{environment}"
 
 
 def last_error(log):

@@ -108,3 +108,30 @@ def test_nothing_a_student_hands_in_runs_before_the_judge(tmp_path):
         assert judged == "True ['kernel.json']"
     finally:
         next(run, None)
+
+
+def test_the_font_list_is_built_once_per_machine_and_kernels_find_it(tmp_path, monkeypatch):
+    import shutil
+    import subprocess
+    import sys
+
+    from autograder import worker
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    worker.build_matplotlib_cache(tmp_path / "first")
+    kept = worker.machine_matplotlib_cache()
+    assert str(kept).startswith(str(tmp_path / "cache")) and list(kept.glob("fontlist-*.json"))
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("the font list was built again")
+    monkeypatch.setattr(worker.subprocess, "run", no_build)
+    worker.build_matplotlib_cache(tmp_path / "second")
+    assert sorted(p.name for p in (tmp_path / "second").iterdir()) == sorted(p.name for p in kept.iterdir())
+    monkeypatch.undo()
+
+    # a kernel's copy of it (sandbox.SandboxProvisioner copies the folder): matplotlib builds nothing
+    shutil.copytree(tmp_path / "second", tmp_path / "kernel-home")
+    plotted = subprocess.run([sys.executable, "-c", "import matplotlib; matplotlib.use('Agg'); "
+                              "import matplotlib.pyplot as plt; plt.plot([1, 2]); plt.savefig('p.png')"],
+                             cwd=tmp_path, env=dict(os.environ, MPLCONFIGDIR=str(tmp_path / "kernel-home")),
+                             capture_output=True, text=True, check=True)
+    assert plotted.stderr == "" and (tmp_path / "p.png").stat().st_size > 0
