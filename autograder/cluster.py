@@ -36,18 +36,31 @@ from autograder.task import NotebookResult
 
 @contextmanager
 def connect(options):
-    """A dask Client: to options.scheduler if given, else to a LocalCluster of options.workers processes."""
+    """A dask Client: to options.scheduler if given, else to a LocalCluster of options.workers processes.
+
+    Leaving it stops the workers' grading processes and the LocalCluster; that may be done from another thread
+    (grade.py lets it run while it writes the reports), so the Client is not made the context's default."""
+    local = None
     if options.scheduler:
-        with Client(options.scheduler, timeout="30s") as client:
-            yield client
-        return
-    workers = options.workers or os.cpu_count() or 1
-    # the workers inherit SIG_IGN: Ctrl-C stops this process, which stops them quietly
-    with _ignoring_ctrl_c():
-        local = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                             dashboard_address=None, silence_logs=logging.ERROR)
-    with local, Client(local) as client:
+        client = Client(options.scheduler, timeout="30s", set_as_default=False)
+    else:
+        workers = options.workers or os.cpu_count() or 1
+        # the workers inherit SIG_IGN: Ctrl-C stops this process, which stops them quietly
+        with _ignoring_ctrl_c():
+            local = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                                 dashboard_address=None, silence_logs=logging.ERROR)
+        client = Client(local, set_as_default=False)
+    try:
         yield client
+    finally:
+        try:
+            # a cluster's workers stay up for the next run: their grading processes (and the kernel each
+            # started for a next notebook) are this run's, and end with it
+            client.run(stop_grading_processes, on_error="ignore")
+        finally:
+            client.close()
+            if local is not None:
+                local.close()
 
 
 @contextmanager
@@ -84,7 +97,7 @@ def grade_all(client, setup, tasks, on_worker=None):
     shared = client.submit(_same, setup, key=f"setup-{setup.tests[:12]}-{id(setup)}", pure=False)
     submit = functools.partial(_submit, client, on_worker or grade_on_worker, shared)
     waiting, running, suspects = list(reversed(tasks)), {}, []
-    finished = as_completed()
+    finished = as_completed(loop=client.loop)  # the client is not the default one (see connect)
 
     def submit_while_threads_are_free():
         threads = max(1, sum(client.nthreads().values()))  # read again each time: workers come and go
@@ -110,9 +123,6 @@ def grade_all(client, setup, tasks, on_worker=None):
             result = NotebookResult.lost(task, f"grading this notebook stopped {allowed + 1} grading workers, "
                                                "also when it was graded alone (each worker was replaced)")
         yield result
-    if on_worker is None:
-        # the run is over: its grading processes end, with the kernel each started for a next notebook
-        client.run(stop_grading_processes, on_error="ignore")
 
 
 def _submit(client, on_worker, shared, task, suffix):

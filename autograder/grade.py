@@ -20,8 +20,10 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import warnings
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,8 +89,11 @@ def _grade(assignment, source, course_root, gradebook, output, reports_dir, opti
     reports_dir = Path(reports_dir or output / "reports").resolve() / assignment
     work = Path(tempfile.mkdtemp(prefix="autograder-work-"))
     os.chmod(work, 0o700)
+    connection = ExitStack()  # the cluster: it is stopped while this process writes the reports
+    closing = None
     try:
-        with cluster.connect(options) as client:
+        with connection:
+            client = connection.enter_context(cluster.connect(options))
             cluster.check_workers(client, options)
             imported = submissions.collect(source, assignment, asg.notebooks, work / "imported")
             started = time.perf_counter()
@@ -123,6 +128,10 @@ def _grade(assignment, source, course_root, gradebook, output, reports_dir, opti
                                 refresh=False)
                 bar.update()
             bar.close()
+            # the workers take seconds to stop: let them, while this process writes the gradebook and reports
+            connection = connection.pop_all()
+            closing = threading.Thread(target=connection.close, name="stopping the grading cluster")
+            closing.start()
         started = time.perf_counter()
         record.keep_only(result.results)
         _copy_submitted(imported, output, assignment, source)
@@ -135,6 +144,8 @@ def _grade(assignment, source, course_root, gradebook, output, reports_dir, opti
                                      counts={"graded": result.graded, "reused": result.reused})
         return result
     finally:
+        if closing:
+            closing.join()
         shutil.rmtree(work, ignore_errors=True)
 
 
