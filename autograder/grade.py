@@ -15,10 +15,12 @@ Where things go (course root by default):
                                          feedback/<student>/<notebook>.html, logs/<student>/<notebook>.log
     .autograder-cache/<assignment>/      the workers' template course folder, kept while the tests are the same
 """
+import io
 import json
 import os
 import shutil
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -98,7 +100,7 @@ def _grade(assignment, source, course_root, gradebook, output, reports_dir, opti
             imported = submissions.collect(source, assignment, asg.notebooks, work / "imported")
             started = time.perf_counter()
             template = _template(asg, config, tests, output / CACHE / assignment, work)
-            _register(asg, config, work, db_url)
+            _register(asg, config, work, db_url, template)
             setup = GradingSetup(assignment, config, options, template, tests)
             result_seconds = {"template": time.perf_counter() - started, "results": 0.0}
             result = ClassResult(asg, imported, reports_dir=reports_dir)
@@ -258,9 +260,21 @@ def _template(asg, config, tests, cache, work):
     return data
 
 
-def _register(asg, config, work, db_url):
+def _register(asg, config, work, db_url, template):
     """Record the assignment's cells in the course gradebook, as nbgrader's generate_assignment does (about
-    0.1 s once the gradebook exists)."""
+    0.1 s once the gradebook exists).
+
+    A SQLite gradebook that does not exist yet starts as a copy of the template's (see _template), which holds
+    exactly these cells: made by generate_assignment from the same source, configuration and nbgrader. That
+    spares the course's first run nbgrader's migrations (about 2.5 s)."""
+    path = Path(db_url[len("sqlite:///"):]) if db_url.startswith("sqlite:///") else None
+    if path is not None and not path.exists():
+        with tarfile.open(fileobj=io.BytesIO(template)) as archive:
+            gradebook = archive.extractfile("gradebook.db").read()
+        partial = path.with_name(f"{path.name}.partial")
+        partial.write_bytes(gradebook)
+        os.replace(partial, path)  # never a half-written gradebook
+        return
     folder = work / "register"
     shutil.copytree(asg.source_dir, folder / "source" / asg.name)
     _generate_assignment(asg, config, folder, db_url)

@@ -530,3 +530,38 @@ def test_hand_back_after_hand_grading(graded, tmp_path):
     # a notebook that could not be graded keeps the page saying why
     assert "could not be graded" in (reports / "feedback" / "invalid_json" / "squares.html").read_text()
     assert str(reports) in run.stdout and "pending" in run.stdout
+
+
+def gradebook_cells(db_path):
+    """What nbgrader's generate_assignment records of the assignment: {notebook: (grade cells with their
+    points and type, solution cells, source cells with their checksums)}."""
+    with Gradebook(f"sqlite:///{db_path}") as gb:
+        return {nb.name: ({(c.name, c.max_score, c.cell_type) for c in nb.grade_cells},
+                          {c.name for c in nb.solution_cells},
+                          {(c.name, c.cell_type, c.locked, c.checksum) for c in nb.source_cells})
+                for nb in gb.find_assignment(ASSIGNMENT).notebooks}
+
+
+def test_a_course_without_a_gradebook_gets_the_one_nbgrader_would_make(tmp_path):
+    """A course's first run starts its gradebook from the template's (sparing nbgrader's migrations): it
+    holds what nbgrader's own generate_assignment records, and nbgrader goes on using it."""
+    root = tmp_path / "course"
+    release, source = make_course(root)  # nbgrader generate_assignment made a gradebook: the reference
+    expected = gradebook_cells(root / "gradebook.db")
+    (root / "gradebook.db").unlink()
+    write_class({"full": class_submissions(release, source, root)["full"]}, root / "incoming")
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, str(root / "incoming"),
+                          "--course-root", str(root), "--workers", "1", "--no-progress"],
+                         env=ENV, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert gradebook_cells(root / "gradebook.db") == expected
+    assert not list(root.glob("gradebook.db.*"))  # no partial copy left behind
+    # nbgrader itself goes on with it: the assignment generated again (an edit), the grades exported
+    for command in (["generate_assignment", ASSIGNMENT, "--force"], ["export"]):
+        subprocess.run([sys.executable, "-m", "nbgrader", *command, f"--CourseDirectory.root={root}"],
+                       cwd=root, env=ENV, check=True, capture_output=True, timeout=300)
+    with open(root / "grades.csv") as handle:
+        exported = {row["student_id"]: row for row in csv.DictReader(handle)}
+    autograded = sum(score or 0 for (who, _, _), (score, _) in gradebook_scores(root / "gradebook.db").items()
+                     if who == "full")
+    assert autograded > 0 and float(exported["full"]["raw_score"]) == autograded
