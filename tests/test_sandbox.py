@@ -135,3 +135,28 @@ def test_the_font_list_is_built_once_per_machine_and_kernels_find_it(tmp_path, m
                              cwd=tmp_path, env=dict(os.environ, MPLCONFIGDIR=str(tmp_path / "kernel-home")),
                              capture_output=True, text=True, check=True)
     assert plotted.stderr == "" and (tmp_path / "p.png").stat().st_size > 0
+
+
+def test_a_stopped_kernel_is_gone_with_every_process_it_started(tmp_path):
+    """shutdown_kernel(now=True), as grading stops a kernel once its last cell has run: the kernel, the sandbox
+    around it and a process the student's code started are all gone, and the kernel manager knows it."""
+    import psutil
+
+    problem = sandbox.unavailable()
+    if problem:
+        pytest.fail(problem) if os.environ.get("CI", "").lower() == "true" else pytest.skip(problem)
+    km = KernelManager(kernel_name=sandbox.KERNEL_NAME)
+    km.kernel_spec_manager = sandbox.kernel_spec_manager()
+    km.start_kernel(cwd=str(tmp_path))
+    client = km.client()
+    client.start_channels()
+    client.wait_for_ready(timeout=60)
+    client.execute_interactive("import subprocess\nsubprocess.Popen(['sleep', '600'])", timeout=60)
+    launched = psutil.Process(km.provisioner.process.pid)
+    processes = [launched, *launched.children(recursive=True)]
+    assert any(p.name() == "sleep" for p in processes)
+    client.stop_channels()
+    km.shutdown_kernel(now=True)
+    assert not km.is_alive()
+    _, alive = psutil.wait_procs(processes, timeout=10)
+    assert alive == []
