@@ -43,6 +43,7 @@ def test_a_grading_process_past_its_deadline_is_replaced(tmp_path):
     takes its place."""
     from autograder.options import WORKER_MARGIN_S
     from tests.fixtures import example_course as example
+    from autograder.release import nbgrader_path
     from autograder.task import archive
     example.write_course(tmp_path / "course")
     (tmp_path / "template").mkdir()
@@ -50,7 +51,8 @@ def test_a_grading_process_past_its_deadline_is_replaced(tmp_path):
         os.rename(tmp_path / "course" / name, tmp_path / "template" / name)
     options = GradingOptions(notebook_timeout=0.1 - WORKER_MARGIN_S, sandbox=False)
     setup = GradingSetup(example.ASSIGNMENT, {}, options, archive(tmp_path / "template"), "deadline")
-    process = cluster.GradingProcess(setup)
+    with nbgrader_path():  # as grade() runs it: nbgrader finds alembic, and grading gets under way
+        process = cluster.GradingProcess(setup)
     try:
         first = process.process.pid
         result = process.grade(NotebookTask("ada", "squares", {"squares.ipynb": b"{}"}, "k"))
