@@ -91,11 +91,11 @@ def _grade(assignment, source, course_root, gradebook, output, reports_dir, opti
     reports_dir = Path(reports_dir or output / "reports").resolve() / assignment
     work = Path(tempfile.mkdtemp(prefix="autograder-work-"))
     os.chmod(work, 0o700)
-    connection = ExitStack()  # the cluster: it is stopped while this process writes the reports
+    cluster_stack = ExitStack()  # the cluster: it is stopped while this process writes the reports
     closing = None
     try:
-        with connection:
-            client = connection.enter_context(cluster.connect(options))
+        with cluster_stack:
+            client = cluster_stack.enter_context(cluster.connect(options))
             cluster.check_workers(client, options)
             imported = submissions.collect(source, assignment, asg.notebooks, work / "imported")
             started = time.perf_counter()
@@ -131,8 +131,8 @@ def _grade(assignment, source, course_root, gradebook, output, reports_dir, opti
                 bar.update()
             bar.close()
             # the workers take seconds to stop: let them, while this process writes the gradebook and reports
-            connection = connection.pop_all()
-            closing = threading.Thread(target=_stop_quietly, args=(connection,), name="stopping the grading cluster")
+            closing = threading.Thread(target=_stop_quietly, args=(cluster_stack.pop_all(),),
+                                       name="stopping the grading cluster")
             closing.start()
         started = time.perf_counter()
         record.keep_only(result.results)
@@ -151,10 +151,10 @@ def _grade(assignment, source, course_root, gradebook, output, reports_dir, opti
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _stop_quietly(cluster_connection):
+def _stop_quietly(cluster_stack):
     """Stop the grading cluster; the grades are already in, so a cluster that fails to stop is only a warning."""
     try:
-        cluster_connection.close()
+        cluster_stack.close()
     except Exception as error:  # noqa: BLE001 - whatever dask raises, the run's grades stand
         warnings.warn(f"the grading cluster did not stop cleanly: {error}", RuntimeWarning, stacklevel=1)
 
@@ -254,9 +254,7 @@ def _template(asg, config, tests, cache, work):
     cache.mkdir(parents=True, exist_ok=True)
     for old in cache.glob("template-*.tar"):
         old.unlink()
-    partial = cached.with_suffix(".partial")
-    partial.write_bytes(data)
-    os.replace(partial, cached)  # a run stopped half-way leaves no half-written template behind
+    _write_whole(cached, data)
     return data
 
 
@@ -271,13 +269,18 @@ def _register(asg, config, work, db_url, template):
     if path is not None and not path.exists():
         with tarfile.open(fileobj=io.BytesIO(template)) as archive:
             gradebook = archive.extractfile("gradebook.db").read()
-        partial = path.with_name(f"{path.name}.partial")
-        partial.write_bytes(gradebook)
-        os.replace(partial, path)  # never a half-written gradebook
+        _write_whole(path, gradebook)
         return
     folder = work / "register"
     shutil.copytree(asg.source_dir, folder / "source" / asg.name)
     _generate_assignment(asg, config, folder, db_url)
+
+
+def _write_whole(path, data):
+    """Write data to path through a partial file: a run stopped half-way leaves no half-written file behind."""
+    partial = path.with_name(f"{path.name}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
 
 
 def _generate_assignment(asg, config, folder, db_url):

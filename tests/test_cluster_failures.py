@@ -42,9 +42,9 @@ def test_a_grading_process_past_its_deadline_is_replaced(tmp_path):
     unreadable notebook on an idle machine: the process is stopped, the result says why, and a fresh process
     takes its place."""
     from autograder.options import WORKER_MARGIN_S
-    from tests.fixtures import example_course as example
     from autograder.release import nbgrader_path
     from autograder.task import archive
+    from tests.fixtures import example_course as example
     example.write_course(tmp_path / "course")
     (tmp_path / "template").mkdir()
     for name in ("source", "nbgrader_config.py"):

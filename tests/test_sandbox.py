@@ -19,8 +19,8 @@ def kernel():
     yield from started_kernel(folder)
 
 
-def started_kernel(folder, **judge):
-    """Start a sandboxed grading kernel in folder; yields run(code) -> (what it printed, status)."""
+def sandboxed_kernel(folder, **judge):
+    """Start a sandboxed grading kernel in folder; returns its kernel manager and a ready client."""
     problem = sandbox.unavailable()
     if problem:  # CI installs bubblewrap (tasks.py setup): there this fails instead
         pytest.fail(problem) if os.environ.get("CI", "").lower() == "true" else pytest.skip(problem)
@@ -30,6 +30,12 @@ def started_kernel(folder, **judge):
     client = km.client()
     client.start_channels()
     client.wait_for_ready(timeout=60)
+    return km, client
+
+
+def started_kernel(folder, **judge):
+    """Start a sandboxed grading kernel in folder; yields run(code) -> (what it printed, status)."""
+    km, client = sandboxed_kernel(folder, **judge)
 
     def run(code):
         """Run code in the kernel; returns what it printed (and the error, if any)."""
@@ -142,15 +148,7 @@ def test_a_stopped_kernel_is_gone_with_every_process_it_started(tmp_path):
     around it and a process the student's code started are all gone, and the kernel manager knows it."""
     import psutil
 
-    problem = sandbox.unavailable()
-    if problem:
-        pytest.fail(problem) if os.environ.get("CI", "").lower() == "true" else pytest.skip(problem)
-    km = KernelManager(kernel_name=sandbox.KERNEL_NAME)
-    km.kernel_spec_manager = sandbox.kernel_spec_manager()
-    km.start_kernel(cwd=str(tmp_path))
-    client = km.client()
-    client.start_channels()
-    client.wait_for_ready(timeout=60)
+    km, client = sandboxed_kernel(tmp_path)
     client.execute_interactive("import subprocess\nsubprocess.Popen(['sleep', '600'])", timeout=60)
     launched = psutil.Process(km.provisioner.process.pid)
     processes = [launched, *launched.children(recursive=True)]
