@@ -10,7 +10,8 @@ Autograding (around nbgrader's SaveAutoGrades):
 - AuditStudentCode: reads every cell a student could edit for constructs that tamper with testing (audit.py).
 - RobustExecute (replaces nbgrader's Execute): read-only cells run through the judge (judge.py) and are scored
   from its signed verdict; per-cell timeouts in words; a dead kernel fails only the cell that killed it;
-  a time budget per notebook; output limited in bytes and figures while it is produced.
+  a time budget per notebook; output limited in bytes and figures while it is produced. Its kernels'
+  client (PromptKernelClient) counts a kernel ready as soon as it is, without jupyter_client's 0.2 s wait.
 - StderrIsNotFailure: text on stderr in a test cell (a warning) no longer scores the test 0; errors still do.
 - WithholdForReview (after SaveAutoGrades): when tampering was found, the tests from that point on keep their
   scores but are marked for manual grading (formgrader lists them), with the reason in the cell and comment.

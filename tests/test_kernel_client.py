@@ -33,12 +33,13 @@ def test_a_kernel_that_talks_while_starting_gives_each_cell_only_its_own_output(
     km = kernel_manager(Recorded)
     client = NotebookClient(nb, km=km, kernel_name="python3",
                             extra_arguments=[f"--IPKernelApp.exec_lines=print({START_UP!r})"])
-    client.execute()
+    client.execute(cleanup_kc=True)  # the kernel manager is ours, so nbclient would leave kernel and client running
     assert Recorded.readied == 1  # nbclient waited on this client, not jupyter_client's
     first, second = nb.cells
     assert [output.get("text") for output in first.outputs] == ["first cell\n"]
     assert second.outputs[0]["data"]["text/plain"] == "2"
     assert START_UP not in str(nb)
+    assert client.kc is None and not run_sync(km.is_alive)()
 
 
 class LateIOPub(PromptKernelClient):
@@ -58,19 +59,21 @@ class LateIOPub(PromptKernelClient):
 
 @pytest.fixture
 def started():
-    """A kernel started by an AsyncKernelManager; yields (manager, a function making a client)."""
-    kms = []
+    """Starts a kernel with an AsyncKernelManager and returns (manager, its client with channels started);
+    both are stopped afterwards, so no socket is left for the garbage collector to warn about in a later test."""
+    started = []
 
     def start(client):
         km = kernel_manager(client)
         run_sync(km.start_kernel)()
-        kms.append(km)
         kc = km.client()
         kc.start_channels()
+        started.append((km, kc))
         return km, kc
 
     yield start
-    for km in kms:
+    for km, kc in started:
+        kc.stop_channels()
         if run_sync(km.is_alive)():
             run_sync(km.shutdown_kernel)(now=True)
 
@@ -81,7 +84,6 @@ def test_a_client_whose_iopub_missed_the_first_status_asks_again_and_is_ready(st
     assert LateIOPub.requests == 2
     reply = run_sync(kc.execute_interactive)("x = 6 * 7", timeout=30)
     assert reply["content"]["status"] == "ok"
-    kc.stop_channels()
 
 
 def test_a_kernel_that_dies_before_it_is_ready_is_an_error_in_words(started):
@@ -89,4 +91,3 @@ def test_a_kernel_that_dies_before_it_is_ready_is_an_error_in_words(started):
     run_sync(km.shutdown_kernel)(now=True)
     with pytest.raises(RuntimeError, match="died before replying"):
         run_sync(kc.wait_for_ready)(timeout=60)
-    kc.stop_channels()
