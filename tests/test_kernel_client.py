@@ -59,8 +59,9 @@ class LateIOPub(PromptKernelClient):
 
 @pytest.fixture
 def started():
-    """Starts a kernel with an AsyncKernelManager and returns (manager, its client with channels started);
-    both are stopped afterwards, so no socket is left for the garbage collector to warn about in a later test."""
+    """Yields start(client_class): it starts a kernel with an AsyncKernelManager and returns (manager, its
+    client with channels started). Both are stopped afterwards, so no socket is left for the garbage collector
+    to warn about in a later test."""
     started = []
 
     def start(client):
